@@ -24,6 +24,11 @@ export interface AnomalyDraft {
   key?: string;
   /** Packet time of the triggering packet; defaults to the event's ts. */
   ts?: Ts;
+  /**
+   * A check that holds regardless of the baseline (e.g. `zone.it-to-ot`): the engine keeps it while learning too.
+   * Drafts without it are dropped while learning.
+   */
+  alwaysOn?: boolean;
 }
 
 /**
@@ -70,8 +75,8 @@ export interface AnalyzerContext {
 
 /**
  * One analyzer: learns a JSON-serialisable model while learning, checks events against it while detecting.
- * `observe` is called for every event in both modes; it returns drafts (it may also return drafts while learning, for
- * checks that hold regardless of the baseline, e.g. IT→control crossings; the engine keeps those).
+ * `observe` is called for every event in both modes; it returns drafts. While learning the engine drops every draft not
+ * marked `alwaysOn` (checks that hold regardless of the baseline, e.g. IT→control crossings).
  */
 export interface Analyzer {
   readonly name: string;
