@@ -88,17 +88,17 @@ export class CaptureReader {
       for (;;) {
         const need = this.unitLength(this.carry, 0, this.carryLen);
         if (need < 0) return this.stopBad();
+        if (this.carryLen >= need) {
+          this.carryLen = 0;
+          this.processUnit(this.carry, 0, need);
+          if ((this.state as State) === State.Stopped) return;
+          break;
+        }
+        if (off >= chunk.length) return;
+        // Take only what this unit still needs (its header first, then the rest once its length is known).
         const take = Math.min(need - this.carryLen, chunk.length - off);
         this.appendCarry(chunk, off, take);
         off += take;
-        if (this.carryLen < need) {
-          if (off >= chunk.length) return;
-          continue; // the header is now complete: the unit's full length is known
-        }
-        this.carryLen = 0;
-        this.processUnit(this.carry, 0, need);
-        if ((this.state as State) === State.Stopped) return;
-        break;
       }
     }
     const len = chunk.length;
