@@ -37,6 +37,8 @@ export interface ModbusPdu {
   readonly objectId?: number;
   /** FC43/14 response objects (0 VendorName, 1 ProductCode, 2 MajorMinorRevision, …). */
   readonly objects?: readonly { readonly id: number; readonly value: string }[];
+  /** FC20/FC21 file record sub-requests/sub-responses (§6.14, §6.15). FC20 responses carry only refType and data. */
+  readonly records?: readonly ModbusFileRecord[];
   /** Exception code of an exception response. */
   readonly exception?: number;
   /** Hex of the PDU data (after the function code) for functions decoded only partly (vendor, user-defined, FC20/21/24
@@ -44,6 +46,16 @@ export interface ModbusPdu {
   readonly data?: string;
   /** Lenient-decoding flags, e.g. "protocol-id", "byte-count-mismatch", "short-pdu", "trailing-bytes". */
   readonly issues?: readonly string[];
+}
+
+/** One FC20/FC21 file record group; `data` is the record data as hex (at most MODBUS_RAW_HEX_MAX bytes). */
+export interface ModbusFileRecord {
+  readonly refType: number;
+  readonly file?: number;
+  readonly record?: number;
+  /** Record length in registers. */
+  readonly length?: number;
+  readonly data?: string;
 }
 
 export interface ModbusTransactionEvent extends EventBase {

@@ -1,0 +1,143 @@
+// Per-flow Modbus/TCP state: pairs each response with its request by (unit id, transaction id) — the MBAP key of the
+// Implementation Guide V1.0b §3.1.3 and §4.2 — and emits one ModbusTransactionEvent per transaction: "ok",
+// "exception", "timeout" (no response within MODBUS_TRANSACTION_TIMEOUT_S of packet time) or "unsolicited" (a response
+// nobody asked for). The pending map is bounded (MODBUS_MAX_PENDING); out-of-spec PDUs become `weird` events.
+
+import type { Dir, FlowInfo, ProtocolSession, SessionContext, Ts } from "../../src/core/types.ts";
+import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
+import { EXCEPTION_BIT, FC, MODBUS_MAX_PENDING, MODBUS_TRANSACTION_TIMEOUT_S, functionName } from "./constants.ts";
+import { decodeAdu } from "./wire.ts";
+
+type Status = ModbusTransactionEvent["status"];
+
+/** Issues that are reported by their own weird name; every other issue is reported as `malformed`. */
+const OWN_WEIRD = "protocol-id";
+
+export class ModbusSession implements ProtocolSession {
+  /** Unanswered requests keyed by unit << 16 | tid, in arrival order (Map keeps insertion order: oldest first). */
+  private readonly pending = new Map<number, ModbusPdu>();
+  private flooded = false;
+  /** Set when bytes of requests were lost: responses to them are expected, so not reported as weird. */
+  private requestGap = false;
+
+  constructor(private readonly flow: FlowInfo) {}
+
+  onPdu(dir: Dir, bytes: Uint8Array, ctx: SessionContext): void {
+    if (dir === 0) this.onRequest(bytes, ctx);
+    else this.onResponse(bytes, ctx);
+  }
+
+  onGap(dir: Dir, _bytes: number, ctx: SessionContext): void {
+    if (dir === 0) this.requestGap = true;
+    ctx.count("modbus.gap");
+  }
+
+  onTick(ctx: SessionContext): void {
+    const limit = ctx.ts - MODBUS_TRANSACTION_TIMEOUT_S;
+    for (const [key, request] of this.pending) {
+      // Arrival order is time order, so the first request still inside the window ends the sweep.
+      if (request.ts > limit) break;
+      this.pending.delete(key);
+      this.emit(ctx, "timeout", request, undefined, ctx.ts);
+    }
+  }
+
+  onEnd(ctx: SessionContext): void {
+    for (const request of this.pending.values()) this.emit(ctx, "timeout", request, undefined, ctx.ts);
+    this.pending.clear();
+  }
+
+  private onRequest(bytes: Uint8Array, ctx: SessionContext): void {
+    const request = decodeAdu(bytes, true, -1, ctx.frame, ctx.ts);
+    this.report(request, 0, ctx);
+    const key = (request.unit << 16) | request.tid;
+    const previous = this.pending.get(key);
+    if (previous !== undefined) {
+      // Same (unit, tid) again before an answer: the older request will never be paired.
+      this.pending.delete(key);
+      ctx.count("modbus.pending.superseded");
+      this.emit(ctx, "timeout", previous, undefined, ctx.ts);
+    } else if (this.pending.size >= MODBUS_MAX_PENDING) {
+      // Flood of unanswered requests: give up pairing for the oldest one (reported as a timeout) so the map stays
+      // bounded while every request still comes out as an event.
+      if (!this.flooded) {
+        this.flooded = true;
+        ctx.weird("flooded", `more than ${MODBUS_MAX_PENDING} unanswered requests`, 0);
+      }
+      ctx.count("modbus.pending.flooded");
+      const oldest = this.pending.entries().next().value;
+      if (oldest !== undefined) {
+        this.pending.delete(oldest[0]);
+        this.emit(ctx, "timeout", oldest[1], undefined, ctx.ts);
+      }
+    }
+    this.pending.set(key, request);
+  }
+
+  private onResponse(bytes: Uint8Array, ctx: SessionContext): void {
+    // Peek at the MBAP key first: an FC1/FC2 response needs the request's quantity to know how many bits it holds.
+    const key = bytes.length >= 7 ? (bytes[6]! << 16) | (bytes[0]! << 8) | bytes[1]! : -1;
+    const request = this.pending.get(key);
+    const fc = bytes.length >= 8 ? bytes[7]! : 0;
+    let bitCount = -1;
+    if (
+      request !== undefined &&
+      request.fc === fc &&
+      (fc === FC.READ_COILS || fc === FC.READ_DISCRETE_INPUTS) &&
+      request.quantity !== undefined
+    ) {
+      bitCount = request.quantity;
+    }
+    const response = decodeAdu(bytes, false, bitCount, ctx.frame, ctx.ts);
+    this.report(response, 1, ctx);
+    if (request === undefined) {
+      if (this.requestGap) ctx.count("modbus.unsolicited.after-gap");
+      else ctx.weird("unsolicited-response", `tid ${response.tid} unit ${response.unit} fc ${response.fc}`, 1);
+      this.emit(ctx, "unsolicited", undefined, response, ctx.ts);
+      return;
+    }
+    this.pending.delete(key);
+    this.requestGap = false;
+    if ((request.fc & 0x7f) !== (response.fc & 0x7f)) {
+      ctx.weird("function-mismatch", `request fc ${request.fc}, response fc ${response.fc}`, 1);
+    }
+    this.emit(ctx, response.fc & EXCEPTION_BIT ? "exception" : "ok", request, response, ctx.ts);
+  }
+
+  /** Out-of-spec fields become weird events; the PDU is still delivered. */
+  private report(pdu: ModbusPdu, dir: Dir, ctx: SessionContext): void {
+    const issues = pdu.issues;
+    if (issues === undefined) return;
+    let malformed = "";
+    for (const issue of issues) {
+      if (issue === OWN_WEIRD) ctx.weird("protocol-id", `protocol id ${pdu.protocolId}`, dir);
+      else malformed += malformed === "" ? issue : `,${issue}`;
+    }
+    if (malformed !== "") ctx.weird("malformed", `fc ${pdu.fc} tid ${pdu.tid}: ${malformed}`, dir);
+  }
+
+  private emit(ctx: SessionContext, status: Status, request: ModbusPdu | undefined, response: ModbusPdu | undefined, ts: Ts): void {
+    const first = (request ?? response)!;
+    const flow = this.flow;
+    const event: { -readonly [K in keyof ModbusTransactionEvent]: ModbusTransactionEvent[K] } = {
+      type: "modbus",
+      ts,
+      frame: first.frame,
+      flow: flow.id,
+      src: flow.client,
+      sport: flow.clientPort,
+      dst: flow.server,
+      dport: flow.serverPort,
+      tid: first.tid,
+      unit: first.unit,
+      fc: first.fc & 0x7f,
+      fcName: functionName(first.fc),
+      status,
+    };
+    if (response?.exception !== undefined) event.exception = response.exception;
+    if (request !== undefined) event.request = request;
+    if (response !== undefined) event.response = response;
+    if (request !== undefined && response !== undefined) event.rtt = response.ts - request.ts;
+    ctx.emit(event);
+  }
+}
