@@ -1,0 +1,93 @@
+// OPC UA events → the `opcua` measurement (src/metrics/schema.ts OPCUA): per window, per channel (client→server),
+// service and security mode: calls, faults, timeouts, response time p50/p95/max; secure (undecodable) messages, channel
+// actions and ERR messages under the pseudo-services "(secure)", "(channel)", "(error)". "Unknown(<id>)" service names
+// fold into "Unknown" because the id comes off the wire (unbounded).
+import type { EventBase } from "../../src/core/types.ts";
+import type { ContributorContext, MetricContributor } from "../../src/metrics/aggregator.ts";
+import { OPCUA, type MetricPoint } from "../../src/metrics/schema.ts";
+import { RttReservoir } from "../../src/metrics/window-stats.ts";
+import type { OpcuaChannelEvent, OpcuaSecureMessageEvent, OpcuaServiceEvent } from "./events.ts";
+
+interface Acc {
+  channel: string;
+  server: string;
+  service: string;
+  mode: string;
+  calls: number;
+  faults: number;
+  timeouts: number;
+  bytes: number;
+  rtt: RttReservoir;
+}
+
+function serviceTag(name: string): string {
+  return name.startsWith("Unknown") ? "Unknown" : name;
+}
+
+export function createOpcuaMetrics(): MetricContributor {
+  let accs = new Map<string, Acc>();
+  const get = (e: EventBase, ctx: ContributorContext, service: string, mode: string): Acc => {
+    const channel = ctx.limit("opcua.channel", `${e.src}→${e.dst}`);
+    const key = `${channel}\0${service}\0${mode}`;
+    let acc = accs.get(key);
+    if (!acc) {
+      acc = { channel, server: ctx.limit("opcua.server", e.dst), service, mode, calls: 0, faults: 0, timeouts: 0, bytes: 0, rtt: new RttReservoir() };
+      accs.set(key, acc);
+    }
+    return acc;
+  };
+  return {
+    name: "opcua",
+    observe(event: EventBase, ctx: ContributorContext): void {
+      switch (event.type) {
+        case "opcua.service": {
+          const e = event as OpcuaServiceEvent;
+          const acc = get(e, ctx, serviceTag(e.service), e.securityMode);
+          acc.calls++;
+          if (e.status === "fault" || e.status === "bad") acc.faults++;
+          else if (e.status === "timeout") acc.timeouts++;
+          if (e.rtt !== undefined) acc.rtt.add(e.rtt);
+          break;
+        }
+        case "opcua.secure-msg": {
+          const e = event as OpcuaSecureMessageEvent;
+          const acc = get(e, ctx, "(secure)", e.securityMode);
+          acc.calls++;
+          acc.bytes += e.size;
+          break;
+        }
+        case "opcua.channel": {
+          const e = event as OpcuaChannelEvent;
+          const acc = get(e, ctx, "(channel)", e.securityMode);
+          acc.calls++;
+          if (e.serviceResult !== undefined && e.serviceResult >>> 31 === 1) acc.faults++;
+          break;
+        }
+        case "opcua.error":
+          get(event, ctx, "(error)", "unknown").calls++;
+          break;
+      }
+    },
+    drain(timeUs: number): MetricPoint[] {
+      const points: MetricPoint[] = [];
+      for (const a of accs.values()) {
+        const fields: Record<string, number> = { calls: a.calls, faults: a.faults, timeouts: a.timeouts };
+        if (a.bytes > 0) fields.bytes = a.bytes;
+        const rtt = a.rtt.summary();
+        if (rtt) {
+          fields.rtt_p50 = rtt.p50;
+          fields.rtt_p95 = rtt.p95;
+          fields.rtt_max = rtt.max;
+        }
+        points.push({
+          measurement: OPCUA.name,
+          tags: { channel: a.channel, server: a.server, service: a.service, security_mode: a.mode },
+          fields,
+          time: timeUs,
+        });
+      }
+      accs = new Map();
+      return points;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Small per-window building blocks for metric contributors: a bounded response-time reservoir (exact percentiles up to
+// RTT_RESERVOIR_SIZE samples, deterministic reservoir sampling beyond, so replays give identical points) and a tag
+// limiter that caps the distinct values of a host-derived tag (issue 4 §1: bounded cardinality).
+import { MAX_TAG_VALUES, OVERFLOW_TAG, RTT_RESERVOIR_SIZE } from "./schema.ts";
+
+export class RttReservoir {
+  private readonly samples = new Float64Array(RTT_RESERVOIR_SIZE);
+  private seen = 0;
+  private max = 0;
+  /** xorshift32 state: fixed seed, so the same event sequence keeps the same samples. */
+  private rng = 0x9e3779b9;
+
+  add(v: number): void {
+    if (!Number.isFinite(v) || v < 0) return;
+    if (v > this.max) this.max = v;
+    if (this.seen < RTT_RESERVOIR_SIZE) {
+      this.samples[this.seen] = v;
+    } else {
+      let x = this.rng;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.rng = x >>> 0;
+      const j = this.rng % (this.seen + 1);
+      if (j < RTT_RESERVOIR_SIZE) this.samples[j] = v;
+    }
+    this.seen++;
+  }
+
+  get count(): number {
+    return this.seen;
+  }
+
+  /** p50, p95 (nearest-rank on the kept samples) and the exact max; undefined when empty. */
+  summary(): { p50: number; p95: number; max: number } | undefined {
+    const n = Math.min(this.seen, RTT_RESERVOIR_SIZE);
+    if (n === 0) return undefined;
+    const sorted = this.samples.slice(0, n).sort();
+    const rank = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))] ?? 0;
+    return { p50: rank(0.5), p95: rank(0.95), max: this.max };
+  }
+}
+
+/** Maps values of one tag to themselves until MAX_TAG_VALUES distinct ones were seen, then new ones to OVERFLOW_TAG. */
+export class TagLimiter {
+  private readonly known = new Set<string>();
+  overflowed = 0;
+
+  constructor(private readonly max = MAX_TAG_VALUES) {}
+
+  map(value: string): string {
+    if (this.known.has(value)) return value;
+    if (this.known.size >= this.max) {
+      this.overflowed++;
+      return OVERFLOW_TAG;
+    }
+    this.known.add(value);
+    return value;
+  }
+}
