@@ -1,0 +1,316 @@
+// Network analyzer (issue 3 §3 network, §4 assets/zones): learns hosts with their MACs, talker pairs with their services
+// and zone-to-zone crossings; detects new assets, new MACs for known IPs, new talker pairs and services around OT,
+// crossings never learned and not allowed by a conduit, IT (L≥4) → control (L≤2) flows that skip the DMZ (always on, even
+// while learning: T0886) and OT hosts talking to the internet. Scans are another analyzer's job (issue 6).
+// One flow yields at most one flow-level anomaly, the most specific: it-to-ot > ot-internet > new-crossing > pair/service.
+
+import type { ArpEvent, EventBase, FlowEndEvent, FlowStartEvent } from "../core/types.ts";
+import { isGroupAddress } from "./ip.ts";
+import { INDUSTRIAL_SERVICES } from "./services.ts";
+import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft, ZoneInfo } from "./types.ts";
+import { describeZone, isControlLevel, isDmzLevel, isItLevel, isOtLevel } from "./zones.ts";
+import { emptyNetworkModel, flowFacts, formatSeconds, networkModelSchema, type FlowFacts, type NetworkModel } from "./network-model.ts";
+
+/** Bounds (each overflow is counted in `dropped`). */
+export const MAX_NET_HOSTS = 100_000;
+export const MAX_NET_PAIRS = 200_000;
+export const MAX_MACS_PER_HOST = 16;
+export const MAX_TRACKED_FLOWS = 262_144;
+/** A MAC used by at least this many IPs while learning is a router's: IPs behind it may move between routers. */
+export const SHARED_MAC_MIN_IPS = 3;
+
+const ANSWERED = new Set(["ok", "exception", "fault", "bad"]);
+const NULL_MACS = new Set(["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"]);
+
+const isInternet = (z: ZoneInfo): boolean => z.name === "internet";
+
+export class NetworkAnalyzer implements Analyzer {
+  readonly name = "network";
+  private model: NetworkModel = emptyNetworkModel();
+  /** model.crossings as a set (the array is rebuilt, sorted, on export). */
+  private crossings = new Set<string>();
+  /** MACs used by ≥ SHARED_MAC_MIN_IPS learned hosts (routers); computed once per model. */
+  private shared: Set<string> | undefined;
+  private hostCount = 0;
+  private pairCount = 0;
+  /** Flows already judged at flow.start (so flow.end does not judge them again). */
+  private readonly judged = new Set<string>();
+  /** Hosts, MAC pairs already reported as new in detection (the model stays the baseline). */
+  private readonly reported = new Set<string>();
+  dropped = 0;
+
+  constructor(private readonly zoneMap: { allows(from: string, to: string, t: "tcp" | "udp", port: number, svc: string): boolean }) {}
+
+  observe(event: EventBase, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
+    switch (event.type) {
+      case "flow.start": {
+        if (this.judged.size >= MAX_TRACKED_FLOWS) {
+          this.judged.clear();
+          this.dropped++;
+        }
+        this.judged.add(event.flow);
+        const e = event as FlowStartEvent;
+        const out: AnomalyDraft[] = [];
+        this.host(e.src, e.srcMac, e.dst, e.frame, ctx, out);
+        this.flow(flowFacts(e, false), ctx, out);
+        return out;
+      }
+      case "flow.end": {
+        const e = event as FlowEndEvent;
+        const out: AnomalyDraft[] = [];
+        const answered = e.transport === "tcp" ? e.established || e.pktsToClient > 0 : e.pktsToClient > 0;
+        if (answered) this.host(e.dst, undefined, e.src, e.frame, ctx, out);
+        if (!this.judged.delete(e.flow)) {
+          this.host(e.src, undefined, e.dst, e.frame, ctx, out);
+          this.flow(flowFacts(e, e.rejected), ctx, out);
+        }
+        return out;
+      }
+      case "arp": {
+        const e = event as ArpEvent;
+        if (e.senderIp === "0.0.0.0" || e.senderIp === "") return undefined;
+        const out: AnomalyDraft[] = [];
+        this.host(e.senderIp, e.senderMac, "", e.frame, ctx, out);
+        return out;
+      }
+      default: {
+        // A protocol transaction that got an answer proves the server exists.
+        const status = (event as { status?: unknown }).status;
+        if (typeof status !== "string" || !ANSWERED.has(status) || !event.dst) return undefined;
+        const out: AnomalyDraft[] = [];
+        this.host(event.dst, undefined, event.src, event.frame, ctx, out);
+        return out;
+      }
+    }
+  }
+
+  /** A host sent something (or answered): learn it with its MAC, or report it as new / using a new MAC. */
+  private host(ip: string, mac: string | undefined, peer: string, frame: number, ctx: AnalyzerContext, out: AnomalyDraft[]): void {
+    if (!ip || isGroupAddress(ip)) return;
+    const m = mac && !NULL_MACS.has(mac) ? mac.toLowerCase() : undefined;
+    const known = this.model.hosts[ip];
+    if (ctx.mode === "learning") {
+      if (!known) {
+        if (this.hostCount >= MAX_NET_HOSTS) {
+          this.dropped++;
+          return;
+        }
+        this.hostCount++;
+        this.model.hosts[ip] = m ? [m] : [];
+      } else if (m && !known.includes(m) && known.length < MAX_MACS_PER_HOST) {
+        known.push(m);
+        known.sort();
+      }
+      return;
+    }
+    const z = ctx.zoneOf(ip);
+    if (!known) {
+      const pz = peer ? ctx.zoneOf(peer) : undefined;
+      const relevant = !isInternet(z) && (isOtLevel(z.level) || isDmzLevel(z.level) || (pz !== undefined && isOtLevel(pz.level)));
+      if (!relevant || this.seen(`asset|${ip}`)) return;
+      out.push({
+        kind: "net.new-asset",
+        severity: isOtLevel(z.level) ? "high" : "medium",
+        src: ip,
+        dst: peer,
+        protocol: "ip",
+        summary: `${ip} (${describeZone(z)}) appeared${peer ? ` talking with ${peer}` : ""}: it was not seen during the ` +
+          `${formatSeconds(ctx.learnedSeconds)} of learning`,
+        attack: ["T0848"],
+        evidence: { ip, mac: m ?? "", peer, zone: z.name, frame },
+      });
+      return;
+    }
+    if (!m || known.length === 0 || known.includes(m) || isItLevel(z.level) || isInternet(z)) return;
+    if (known.every((k) => this.sharedMac(k)) || this.sharedMac(m)) return;
+    if (this.seen(`mac|${ip}|${m}`)) return;
+    out.push({
+      kind: "net.new-mac",
+      severity: "high",
+      src: ip,
+      dst: peer,
+      protocol: "ethernet",
+      summary: `${ip} (${describeZone(z)}) now answers from MAC ${m}; during learning it only used ${known.join(", ")}`,
+      attack: ["T0830"],
+      evidence: { ip, mac: m, learned_macs: known.join(","), frame },
+      key: `net.new-mac|${ip}|${m}`,
+    });
+  }
+
+  private sharedMac(mac: string): boolean {
+    if (!this.shared) {
+      const use = new Map<string, number>();
+      for (const macs of Object.values(this.model.hosts)) for (const m of macs) use.set(m, (use.get(m) ?? 0) + 1);
+      this.shared = new Set([...use].filter(([, n]) => n >= SHARED_MAC_MIN_IPS).map(([m]) => m));
+    }
+    return this.shared.has(mac);
+  }
+
+  private seen(key: string): boolean {
+    if (this.reported.has(key)) return true;
+    if (this.reported.size < MAX_NET_HOSTS) this.reported.add(key);
+    return false;
+  }
+
+  /** Judge one flow (client → server). */
+  private flow(f: FlowFacts | undefined, ctx: AnalyzerContext, out: AnomalyDraft[]): void {
+    if (!f || isGroupAddress(f.server)) return;
+    const zc = ctx.zoneOf(f.client);
+    const zs = ctx.zoneOf(f.server);
+    const allowed = this.zoneMap.allows(zc.name, zs.name, f.transport, f.port, f.service);
+    const opened = `${f.rejected ? "tried to open" : "opened"} ${f.service}`;
+    const who = `${f.client} (${describeZone(zc)}) ${opened} to ${f.server} (${describeZone(zs)})`;
+    const evidence = {
+      service: f.service, transport: f.transport, port: f.port, client_zone: zc.name, server_zone: zs.name,
+      rejected: f.rejected, frame: f.frame,
+    };
+    if (isItLevel(zc.level) && isControlLevel(zs.level) && !allowed) {
+      out.push({
+        kind: "zone.it-to-ot",
+        severity: INDUSTRIAL_SERVICES.has(f.service) ? "critical" : "high",
+        src: f.client,
+        dst: f.server,
+        protocol: f.service,
+        summary: `${who}: no conduit allows ${zc.name}→${zs.name} and it skips the DMZ`,
+        attack: ["T0886"],
+        evidence,
+        alwaysOn: true,
+      });
+      return;
+    }
+    const crossing = `${zc.name}>${zs.name}>${f.service}`;
+    if (ctx.mode === "learning") {
+      if (zc.name !== zs.name) this.crossings.add(crossing);
+      if (this.aroundOt(zc, zs)) this.learnPair(f);
+      return;
+    }
+    if (zc.name !== zs.name && !allowed && !this.crossings.has(crossing)) {
+      if ((isOtLevel(zc.level) && isInternet(zs)) || (isInternet(zc) && isOtLevel(zs.level))) {
+        const inbound = isInternet(zc);
+        out.push({
+          kind: "net.ot-internet",
+          severity: "high",
+          src: f.client,
+          dst: f.server,
+          protocol: f.service,
+          summary: `${who}: during learning no host of ${inbound ? zs.name : zc.name} ${inbound ? "was reached from" : "reached"} ` +
+            `the internet over ${f.service} and no conduit allows it`,
+          attack: inbound ? ["T0883"] : ["T0869"],
+          evidence,
+        });
+        return;
+      }
+      const nearOt = isOtLevel(zc.level) || isOtLevel(zs.level) || isDmzLevel(zc.level) || isDmzLevel(zs.level);
+      if (nearOt && !isInternet(zc) && !isInternet(zs)) {
+        out.push({
+          kind: "zone.new-crossing",
+          severity: isControlLevel(zs.level) ? "high" : "medium",
+          src: f.client,
+          dst: f.server,
+          protocol: f.service,
+          summary: `${who}: no ${zc.name}→${zs.name} flow used ${f.service} during the ${formatSeconds(ctx.learnedSeconds)} ` +
+            `of learning and no conduit allows it`,
+          attack: ["T0886"],
+          evidence,
+        });
+        return;
+      }
+    }
+    if (!this.aroundOt(zc, zs)) return;
+    const services = this.model.pairs[`${f.client}>${f.server}`];
+    if (!services) {
+      out.push({
+        kind: "net.new-talker-pair",
+        severity: isControlLevel(zs.level) && INDUSTRIAL_SERVICES.has(f.service) ? "high" : "medium",
+        src: f.client,
+        dst: f.server,
+        protocol: f.service,
+        summary: `${who}: these two hosts never talked during the ${formatSeconds(ctx.learnedSeconds)} of learning`,
+        attack: INDUSTRIAL_SERVICES.has(f.service) ? ["T0886", "T0848"] : ["T0886"],
+        evidence,
+      });
+    } else if (!services.includes(f.service)) {
+      out.push({
+        kind: "net.new-service",
+        severity: "medium",
+        src: f.client,
+        dst: f.server,
+        protocol: f.service,
+        summary: `${who}: during learning this pair only used ${services.join(", ")}`,
+        attack: ["T0886"],
+        evidence: { ...evidence, learned_services: services.join(",") },
+        key: `net.new-service|${f.client}|${f.server}|${f.service}`,
+      });
+    }
+  }
+
+  /** Pairs are learned and checked where at least one end is OT and neither end is IT or the internet. */
+  private aroundOt(zc: ZoneInfo, zs: ZoneInfo): boolean {
+    if (isInternet(zc) || isInternet(zs) || isItLevel(zc.level) || isItLevel(zs.level)) return false;
+    return isOtLevel(zc.level) || isOtLevel(zs.level);
+  }
+
+  private learnPair(f: FlowFacts): void {
+    const key = `${f.client}>${f.server}`;
+    const services = this.model.pairs[key];
+    if (services) {
+      if (!services.includes(f.service)) {
+        services.push(f.service);
+        services.sort();
+      }
+    } else if (this.pairCount < MAX_NET_PAIRS) {
+      this.pairCount++;
+      this.model.pairs[key] = [f.service];
+    } else this.dropped++;
+  }
+
+  endLearning(): void {
+    this.shared = undefined;
+  }
+
+  exportModel(): NetworkModel {
+    return { ...structuredClone(this.model), crossings: [...this.crossings].sort() };
+  }
+
+  importModel(model: unknown): void {
+    this.model = networkModelSchema.parse(model);
+    this.crossings = new Set(this.model.crossings);
+    this.hostCount = Object.keys(this.model.hosts).length;
+    this.pairCount = Object.keys(this.model.pairs).length;
+    this.shared = undefined;
+    this.reported.clear();
+  }
+
+  /** Folds an accepted anomaly into the model: the host/MAC, crossing or pair service is learned. */
+  accept(a: Anomaly): boolean {
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(a.evidence) as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+    switch (a.kind) {
+      case "net.new-asset":
+      case "net.new-mac": {
+        const macs = (this.model.hosts[a.src] ??= []);
+        if (typeof ev.mac === "string" && ev.mac && !macs.includes(ev.mac)) macs.push(ev.mac);
+        macs.sort();
+        this.shared = undefined;
+        return true;
+      }
+      case "zone.new-crossing":
+      case "net.ot-internet":
+        this.crossings.add(`${String(ev.client_zone)}>${String(ev.server_zone)}>${String(ev.service)}`);
+        return true;
+      case "net.new-talker-pair":
+      case "net.new-service": {
+        const services = (this.model.pairs[`${a.src}>${a.dst}`] ??= []);
+        if (typeof ev.service === "string" && !services.includes(ev.service)) services.push(ev.service);
+        services.sort();
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+}
