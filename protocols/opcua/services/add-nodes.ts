@@ -1,0 +1,38 @@
+// AddNodes (OPC UA Part 4 §5.7.2: NodesToAdd: AddNodesItem[] (ParentNodeId, ReferenceTypeId, RequestedNewNodeId,
+// BrowseName, NodeClass, NodeAttributes, TypeDefinition) → Results: AddNodesResult[] (StatusCode, AddedNodeId)).
+// Node management from a client is rare in a running plant and worth seeing: the parents and new nodes are kept.
+import { readExtensionObject, readQualifiedName, readStatusCode, skipDiagnosticInfoArray } from "../types/builtins.ts";
+import { readExpandedNodeId, readNodeId } from "../types/node-id.ts";
+import { pushBounded } from "../types/structures.ts";
+import type { ServiceCodec } from "./service.ts";
+
+export const addNodes: ServiceCodec = {
+  name: "AddNodes",
+  requestId: 488,
+  responseId: 491,
+  request(c) {
+    const n = c.arrayLength(16);
+    const nodes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      pushBounded(nodes, readExpandedNodeId(c)); // ParentNodeId
+      readNodeId(c); // ReferenceTypeId
+      readExpandedNodeId(c); // RequestedNewNodeId
+      readQualifiedName(c);
+      c.skip(4); // NodeClass
+      readExtensionObject(c); // NodeAttributes (body not walked)
+      readExpandedNodeId(c); // TypeDefinition
+    }
+    return { nodes, itemCount: n };
+  },
+  response(c) {
+    const n = c.arrayLength(5);
+    const results: number[] = [];
+    const nodes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      pushBounded(results, readStatusCode(c));
+      pushBounded(nodes, readNodeId(c));
+    }
+    skipDiagnosticInfoArray(c);
+    return { results, nodes };
+  },
+};

@@ -1,0 +1,38 @@
+// CreateMonitoredItems (OPC UA Part 4 §5.12.2: SubscriptionId, TimestampsToReturn, ItemsToCreate:
+// MonitoredItemCreateRequest[] (ItemToMonitor: ReadValueId, MonitoringMode, RequestedParameters) → Results:
+// MonitoredItemCreateResult[] (StatusCode, MonitoredItemId, RevisedSamplingInterval, RevisedQueueSize, FilterResult)).
+import { readExtensionObject, readStatusCode, skipDiagnosticInfoArray } from "../types/builtins.ts";
+import { pushBounded, readReadValueId } from "../types/structures.ts";
+import type { ServiceCodec } from "./service.ts";
+
+export const createMonitoredItems: ServiceCodec = {
+  name: "CreateMonitoredItems",
+  requestId: 751,
+  responseId: 754,
+  request(c) {
+    const subscriptionId = c.u32();
+    c.skip(4); // TimestampsToReturn
+    const n = c.arrayLength(20);
+    const nodes: string[] = [];
+    const attributes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      readReadValueId(c, nodes, attributes);
+      c.skip(4); // MonitoringMode
+      c.skip(4 + 8); // ClientHandle, SamplingInterval
+      readExtensionObject(c); // Filter
+      c.skip(4 + 1); // QueueSize, DiscardOldest
+    }
+    return { subscriptionId, nodes, attributes, itemCount: n };
+  },
+  response(c) {
+    const n = c.arrayLength(20);
+    const results: number[] = [];
+    for (let i = 0; i < n; i++) {
+      pushBounded(results, readStatusCode(c));
+      c.skip(4 + 8 + 4); // MonitoredItemId, RevisedSamplingInterval, RevisedQueueSize
+      readExtensionObject(c); // FilterResult
+    }
+    skipDiagnosticInfoArray(c);
+    return { results, itemCount: n };
+  },
+};

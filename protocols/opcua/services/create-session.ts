@@ -1,0 +1,44 @@
+// CreateSession (OPC UA Part 4 §5.6.2: ClientDescription, ServerUri, EndpointUrl, SessionName, ClientNonce,
+// ClientCertificate, RequestedSessionTimeout, MaxResponseMessageSize → SessionId, AuthenticationToken, …, ServerEndpoints).
+import { createHash } from "node:crypto";
+import { readNodeId } from "../types/node-id.ts";
+import {
+  readApplicationDescription, readEndpointArray, skipSignatureData, skipSignedSoftwareCertificates,
+} from "../types/structures.ts";
+import type { MutableDetails, ServiceCodec } from "./service.ts";
+
+/** SHA-1 thumbprint in lower-case hex, as OPC UA tools show it; undefined for a null or empty certificate. */
+export function thumbprint(cert: Uint8Array | undefined): string | undefined {
+  if (!cert || cert.length === 0) return undefined;
+  return createHash("sha1").update(cert).digest("hex");
+}
+
+export const createSession: ServiceCodec = {
+  name: "CreateSession",
+  requestId: 461,
+  responseId: 464,
+  request(c) {
+    const app = readApplicationDescription(c);
+    const d: MutableDetails = { clientUri: app.uri, productUri: app.productUri, applicationName: app.name };
+    d.serverUri = c.string() ?? "";
+    d.endpointUrl = c.string() ?? "";
+    d.sessionName = c.string() ?? "";
+    c.byteString(); // ClientNonce
+    const tp = thumbprint(c.byteString());
+    if (tp) d.clientCertThumbprint = tp;
+    c.skip(8 + 4); // RequestedSessionTimeout, MaxResponseMessageSize
+    return d;
+  },
+  response(c) {
+    readNodeId(c); // SessionId
+    readNodeId(c); // AuthenticationToken
+    c.skip(8); // RevisedSessionTimeout
+    c.byteString(); // ServerNonce
+    c.byteString(); // ServerCertificate
+    const endpoints = readEndpointArray(c);
+    skipSignedSoftwareCertificates(c);
+    skipSignatureData(c);
+    c.skip(4); // MaxRequestMessageSize
+    return { endpoints };
+  },
+};

@@ -1,0 +1,34 @@
+// Read (OPC UA Part 4 §5.10.2: MaxAge, TimestampsToReturn, NodesToRead: ReadValueId[] → Results: DataValue[],
+// DiagnosticInfos).
+import type { OpcuaValue } from "../events.ts";
+import { readDataValue, skipDiagnosticInfoArray } from "../types/builtins.ts";
+import { pushBounded, readReadValueId } from "../types/structures.ts";
+import type { ServiceCodec } from "./service.ts";
+
+const NO_VALUE: OpcuaValue = { type: "Null", value: "" };
+
+export const read: ServiceCodec = {
+  name: "Read",
+  requestId: 631,
+  responseId: 634,
+  request(c) {
+    c.skip(8 + 4); // MaxAge, TimestampsToReturn
+    const n = c.arrayLength(11);
+    const nodes: string[] = [];
+    const attributes: number[] = [];
+    for (let i = 0; i < n; i++) readReadValueId(c, nodes, attributes);
+    return { nodes, attributes };
+  },
+  response(c) {
+    const n = c.arrayLength(1);
+    const values: OpcuaValue[] = [];
+    const results: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const dv = readDataValue(c);
+      pushBounded(values, dv.value ?? NO_VALUE);
+      pushBounded(results, dv.status ?? 0);
+    }
+    skipDiagnosticInfoArray(c);
+    return { values, results };
+  },
+};

@@ -1,0 +1,41 @@
+// TranslateBrowsePathsToNodeIds (OPC UA Part 4 §5.8.4: BrowsePaths: BrowsePath[] (StartingNode, RelativePath) →
+// Results: BrowsePathResult[] (StatusCode, Targets: BrowsePathTarget[]), DiagnosticInfos).
+import { readQualifiedName, readStatusCode, skipDiagnosticInfoArray } from "../types/builtins.ts";
+import { readExpandedNodeId, readNodeId } from "../types/node-id.ts";
+import { pushBounded } from "../types/structures.ts";
+import type { ServiceCodec } from "./service.ts";
+
+export const translateBrowsePaths: ServiceCodec = {
+  name: "TranslateBrowsePathsToNodeIds",
+  requestId: 554,
+  responseId: 557,
+  request(c) {
+    const n = c.arrayLength(5);
+    const nodes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      pushBounded(nodes, readNodeId(c)); // StartingNode
+      const m = c.arrayLength(5); // RelativePath.Elements
+      for (let j = 0; j < m; j++) {
+        readNodeId(c); // ReferenceTypeId
+        c.skip(2); // IsInverse, IncludeSubtypes
+        readQualifiedName(c); // TargetName
+      }
+    }
+    return { nodes };
+  },
+  response(c) {
+    const n = c.arrayLength(8);
+    const results: number[] = [];
+    const nodes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      pushBounded(results, readStatusCode(c));
+      const m = c.arrayLength(5);
+      for (let j = 0; j < m; j++) {
+        pushBounded(nodes, readExpandedNodeId(c)); // TargetId
+        c.skip(4); // RemainingPathIndex
+      }
+    }
+    skipDiagnosticInfoArray(c);
+    return { results, nodes };
+  },
+};

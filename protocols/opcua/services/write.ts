@@ -1,0 +1,37 @@
+// Write (OPC UA Part 4 §5.10.4: NodesToWrite: WriteValue[] (NodeId, AttributeId, IndexRange, Value: DataValue) →
+// Results: StatusCode[], DiagnosticInfos).
+import type { OpcuaValue } from "../events.ts";
+import { readDataValue, readStatusCodeArray, skipDiagnosticInfoArray } from "../types/builtins.ts";
+import { readNodeId } from "../types/node-id.ts";
+import { pushBounded } from "../types/structures.ts";
+import type { ServiceCodec } from "./service.ts";
+
+const NO_VALUE: OpcuaValue = { type: "Null", value: "" };
+
+export const write: ServiceCodec = {
+  name: "Write",
+  requestId: 673,
+  responseId: 676,
+  request(c) {
+    const n = c.arrayLength(12);
+    const nodes: string[] = [];
+    const attributes: number[] = [];
+    const writes: { node: string; attribute: number; value: OpcuaValue }[] = [];
+    for (let i = 0; i < n; i++) {
+      const node = readNodeId(c);
+      const attribute = c.u32();
+      c.skipString(); // IndexRange
+      const value = readDataValue(c).value ?? NO_VALUE;
+      pushBounded(nodes, node);
+      pushBounded(attributes, attribute);
+      pushBounded(writes, { node, attribute, value });
+    }
+    return { nodes, attributes, writes };
+  },
+  response(c) {
+    const results: number[] = [];
+    readStatusCodeArray(c, results);
+    skipDiagnosticInfoArray(c);
+    return { results };
+  },
+};

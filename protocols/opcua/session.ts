@@ -1,0 +1,293 @@
+// Per-flow OPC UA state (one TCP connection carries one secure channel at a time, OPC UA Part 6 §7.1): HEL/ACK and ERR,
+// OpenSecureChannel/CloseSecureChannel, chunk assembly, and service requests paired with their responses by request id
+// (Part 6 §6.7.2.4: the request id of a response is the one of its request). Pending requests are bounded
+// (OPCUA_MAX_PENDING → weird `flooded`) and time out by packet time. With a security policy other than None the
+// sequence header and body of MSG/CLO are ciphertext: those become opcua.secure-msg metadata events, never failures.
+
+import type { Dir, EventBase, FlowInfo, ProtocolSession, SessionContext } from "../../src/core/types.ts";
+import {
+  messageTypeOf, OPCUA_MAX_PENDING, OPCUA_REQUEST_TIMEOUT_S, SECURITY_POLICY_NONE, securityModeName, type MessageType,
+} from "./constants.ts";
+import type {
+  OpcuaChannelEvent, OpcuaErrorEvent, OpcuaHelloEvent, OpcuaSecureMessageEvent, OpcuaSecurityMode, OpcuaServiceDetails,
+  OpcuaServiceEvent,
+} from "./events.ts";
+import { decodeMessage, type DecodedMessage } from "./message.ts";
+import { thumbprint } from "./services/create-session.ts";
+import { SERVICE_FAULT_ID } from "./services/service-fault.ts";
+import { serviceName } from "./services/registry.ts";
+import { opcuaTracer, type OpcuaTraceRecord } from "./trace.ts";
+import { ChunkAssembler, chunkTypeOf, readError, readHello, readSecureChunk, type Hello, type SecureChunk } from "./transport.ts";
+import { Cursor, DecodeError } from "./types/cursor.ts";
+
+interface Pending {
+  frame: number;
+  ts: number;
+  requestId: number;
+  typeId: number;
+  requestHandle: number | undefined;
+  details: OpcuaServiceDetails | undefined;
+}
+
+interface PendingOpen {
+  frame: number;
+  ts: number;
+  requestType: number | undefined;
+  requestedLifetime: number | undefined;
+}
+
+export class OpcuaSession implements ProtocolSession {
+  private policy = SECURITY_POLICY_NONE;
+  private mode: OpcuaSecurityMode = "None";
+  private encrypted = false;
+  private channelId = 0;
+  private tokenId = 0;
+  private clientCert: string | undefined;
+  private serverCert: string | undefined;
+  private hello: { frame: number; ts: number; h: Hello } | undefined;
+  private open: PendingOpen | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private flooded = false;
+  private readonly assembler = new ChunkAssembler();
+
+  constructor(private readonly flow: FlowInfo) {}
+
+  onPdu(dir: Dir, pdu: Uint8Array, ctx: SessionContext): void {
+    const type = messageTypeOf(pdu[0] ?? 0, pdu[1] ?? 0, pdu[2] ?? 0);
+    if (type === undefined) {
+      ctx.weird("malformed", "not a UA TCP message type", dir);
+      return;
+    }
+    try {
+      if (type === "HEL" || type === "ACK" || type === "ERR" || type === "RHE") this.onTransport(dir, type, pdu, ctx);
+      else this.onSecure(dir, type, pdu, ctx);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      ctx.weird("malformed", `${type}: ${e.message}`, dir);
+    }
+  }
+
+  onGap(dir: Dir): void {
+    this.assembler.reset(dir);
+  }
+
+  onTick(ctx: SessionContext): void {
+    for (const [id, p] of this.pending) {
+      if (ctx.ts - p.ts < OPCUA_REQUEST_TIMEOUT_S) continue;
+      this.pending.delete(id);
+      this.emitService(ctx, p, undefined, undefined, "timeout");
+    }
+  }
+
+  onEnd(ctx: SessionContext): void {
+    this.flushHello(ctx, false);
+    for (const p of this.pending.values()) this.emitService(ctx, p, undefined, undefined, "timeout");
+    this.pending.clear();
+  }
+
+  private base(ctx: SessionContext, type: string, frame = ctx.frame, ts = ctx.ts): EventBase {
+    const f = this.flow;
+    return { type, ts, frame, flow: f.id, src: f.client, sport: f.clientPort, dst: f.server, dport: f.serverPort };
+  }
+
+  private onTransport(dir: Dir, type: MessageType, pdu: Uint8Array, ctx: SessionContext): void {
+    const c = new Cursor(pdu);
+    c.skip(8);
+    const tracer = opcuaTracer();
+    const rec: OpcuaTraceRecord | undefined = tracer
+      ? { frame: ctx.frame, dir, type, chunk: chunkTypeOf(pdu[3] ?? 0), size: pdu.length }
+      : undefined;
+    if (type === "HEL" || type === "ACK") {
+      const h = readHello(c, type === "HEL");
+      if (rec) rec.hello = h;
+      if (type === "HEL") {
+        this.flushHello(ctx, false);
+        this.hello = { frame: ctx.frame, ts: ctx.ts, h };
+      } else {
+        this.flushHello(ctx, true);
+      }
+    } else if (type === "ERR") {
+      const err = readError(c);
+      if (rec) rec.error = err;
+      this.flushHello(ctx, false);
+      const ev: OpcuaErrorEvent = { ...this.base(ctx, "opcua.error"), type: "opcua.error", error: err.error, reason: err.reason };
+      ctx.emit(ev);
+    }
+    if (rec && tracer) tracer(rec);
+  }
+
+  private flushHello(ctx: SessionContext, acknowledged: boolean): void {
+    const hl = this.hello;
+    if (!hl) return;
+    this.hello = undefined;
+    const ev: OpcuaHelloEvent = {
+      ...this.base(ctx, "opcua.hello", hl.frame, hl.ts), type: "opcua.hello", endpointUrl: hl.h.endpointUrl,
+      protocolVersion: hl.h.protocolVersion, receiveBufferSize: hl.h.receiveBufferSize, sendBufferSize: hl.h.sendBufferSize,
+      maxMessageSize: hl.h.maxMessageSize, maxChunkCount: hl.h.maxChunkCount, acknowledged,
+    };
+    ctx.emit(ev);
+  }
+
+  private onSecure(dir: Dir, type: MessageType, pdu: Uint8Array, ctx: SessionContext): void {
+    let sc: SecureChunk;
+    if (type === "OPN") {
+      // The asymmetric header is always clear; with a policy other than None what follows is encrypted.
+      sc = readSecureChunk(pdu, type, false);
+      const policy = sc.policyUri ?? "";
+      if (policy !== SECURITY_POLICY_NONE) sc = readSecureChunk(pdu, type, true);
+      this.policy = policy;
+      this.encrypted = policy !== SECURITY_POLICY_NONE;
+      if (this.encrypted && this.mode === "None") this.mode = "unknown";
+      const tp = thumbprint(sc.senderCert);
+      if (dir === 0) this.clientCert = tp;
+      else this.serverCert = tp;
+    } else {
+      sc = readSecureChunk(pdu, type, this.encrypted);
+    }
+    if (sc.channelId !== 0) this.channelId = sc.channelId;
+    if (sc.tokenId !== undefined) this.tokenId = sc.tokenId;
+    const tracer = opcuaTracer();
+    if (sc.requestId === undefined) {
+      this.onEncrypted(dir, sc, ctx);
+      if (tracer) tracer(this.record(ctx, dir, sc));
+      return;
+    }
+    const a = this.assembler.add(dir, sc.requestId, sc.chunk, sc.body);
+    if (a.kind === "dropped") {
+      ctx.weird(a.reason, `${type} request id ${sc.requestId}`, dir);
+      ctx.count(`opcua.${a.reason}`);
+      return;
+    }
+    if (a.kind === "aborted") {
+      ctx.count("opcua.chunk.aborted");
+      return;
+    }
+    if (a.kind === "pending") return;
+    const m = decodeMessage(a.body, tracer !== undefined);
+    if (m.malformed !== undefined) ctx.weird("malformed", `${type} ${serviceName(m.typeId)}: ${m.malformed}`, dir);
+    if (type === "OPN") this.onOpen(dir, m, ctx);
+    else if (type === "CLO") this.emitChannel(ctx, "close", undefined, undefined);
+    else this.onService(dir, sc.requestId, m, ctx);
+    if (tracer) tracer(this.record(ctx, dir, sc, m));
+  }
+
+  private record(ctx: SessionContext, dir: Dir, sc: SecureChunk, m?: DecodedMessage): OpcuaTraceRecord {
+    const r: OpcuaTraceRecord = { frame: ctx.frame, dir, type: sc.type, chunk: sc.chunk, size: sc.size, channelId: sc.channelId };
+    if (sc.policyUri !== undefined) r.policyUri = sc.policyUri;
+    if (sc.tokenId !== undefined) r.tokenId = sc.tokenId;
+    if (sc.sequenceNumber !== undefined) r.sequenceNumber = sc.sequenceNumber;
+    if (sc.requestId !== undefined) r.requestId = sc.requestId;
+    if (!m) return r;
+    if (m.typeId >= 0) r.typeId = m.typeId;
+    if (m.requestHandle !== undefined) r.requestHandle = m.requestHandle;
+    if (m.serviceResult !== undefined) r.serviceResult = m.serviceResult;
+    if (m.openRequest) {
+      r.requestType = m.openRequest.requestType;
+      r.securityMode = m.openRequest.securityMode;
+    }
+    if (m.details) r.details = m.details;
+    if (m.nodeIds) r.nodeIds = m.nodeIds;
+    if (m.statusCodes) r.statusCodes = m.statusCodes;
+    r.skipped = m.skipped;
+    if (m.malformed !== undefined) r.malformed = m.malformed;
+    return r;
+  }
+
+  private onEncrypted(dir: Dir, sc: SecureChunk, ctx: SessionContext): void {
+    if (sc.type === "OPN") {
+      if (dir === 0) this.open = { frame: ctx.frame, ts: ctx.ts, requestType: undefined, requestedLifetime: undefined };
+      else this.emitChannel(ctx, "open", undefined, undefined);
+      return;
+    }
+    if (sc.type === "CLO") {
+      this.emitChannel(ctx, "close", undefined, undefined);
+      return;
+    }
+    const ev: OpcuaSecureMessageEvent = {
+      ...this.base(ctx, "opcua.secure-msg"), type: "opcua.secure-msg", dir, channelId: sc.channelId, tokenId: sc.tokenId ?? 0,
+      size: sc.size, chunk: sc.chunk, securityMode: this.mode, securityPolicy: this.policy,
+    };
+    ctx.emit(ev);
+  }
+
+  private onOpen(dir: Dir, m: DecodedMessage, ctx: SessionContext): void {
+    if (dir === 0) {
+      const r = m.openRequest;
+      if (r) this.mode = securityModeName(r.securityMode);
+      this.open = { frame: ctx.frame, ts: ctx.ts, requestType: r?.requestType, requestedLifetime: r?.requestedLifetime };
+      return;
+    }
+    const r = m.openResponse;
+    if (r) {
+      this.channelId = r.channelId;
+      this.tokenId = r.tokenId;
+    }
+    this.emitChannel(ctx, this.open?.requestType === 1 ? "renew" : "open", m.serviceResult, this.open?.requestedLifetime);
+  }
+
+  private emitChannel(ctx: SessionContext, action: OpcuaChannelEvent["action"], serviceResult: number | undefined,
+    requestedLifetime: number | undefined): void {
+    const o = action === "close" ? undefined : this.open;
+    if (action !== "close") this.open = undefined;
+    const ev: OpcuaChannelEvent = {
+      ...this.base(ctx, "opcua.channel", o?.frame ?? ctx.frame, o?.ts ?? ctx.ts), type: "opcua.channel", action,
+      channelId: this.channelId, tokenId: this.tokenId, securityPolicy: this.policy, securityMode: this.mode,
+      ...(this.clientCert !== undefined ? { clientCertThumbprint: this.clientCert } : {}),
+      ...(this.serverCert !== undefined ? { serverCertThumbprint: this.serverCert } : {}),
+      ...(requestedLifetime !== undefined ? { requestedLifetime } : {}),
+      ...(serviceResult !== undefined ? { serviceResult } : {}),
+    };
+    ctx.emit(ev);
+  }
+
+  private onService(dir: Dir, requestId: number, m: DecodedMessage, ctx: SessionContext): void {
+    if (dir === 0 && m.kind !== "response") {
+      const p: Pending = {
+        frame: ctx.frame, ts: ctx.ts, requestId, typeId: m.typeId, requestHandle: m.requestHandle, details: m.details,
+      };
+      const old = this.pending.get(requestId);
+      if (old) {
+        this.pending.delete(requestId);
+        this.emitService(ctx, old, undefined, undefined, "timeout");
+      }
+      if (this.pending.size >= OPCUA_MAX_PENDING) {
+        ctx.count("opcua.pending.flooded");
+        if (!this.flooded) ctx.weird("flooded", `${OPCUA_MAX_PENDING} unanswered requests`, dir);
+        this.flooded = true;
+        return;
+      }
+      this.pending.set(requestId, p);
+      return;
+    }
+    const p = this.pending.get(requestId);
+    if (p) this.pending.delete(requestId);
+    const status = p === undefined ? "unsolicited"
+      : m.typeId === SERVICE_FAULT_ID ? "fault"
+      : m.serviceResult !== undefined && m.serviceResult >= 0x80000000 ? "bad" : "ok";
+    const req: Pending = p ?? {
+      frame: ctx.frame, ts: ctx.ts, requestId, typeId: -1, requestHandle: m.requestHandle, details: undefined,
+    };
+    this.emitService(ctx, req, m, ctx, status);
+  }
+
+  private emitService(ctx: SessionContext, p: Pending, m: DecodedMessage | undefined, at: SessionContext | undefined,
+    status: OpcuaServiceEvent["status"]): void {
+    const name = p.typeId >= 0 ? serviceName(p.typeId)
+      : m && m.typeId !== SERVICE_FAULT_ID ? serviceName(m.typeId) : "Unknown";
+    const ev: OpcuaServiceEvent = {
+      ...this.base(ctx, "opcua.service", p.frame, p.ts), type: "opcua.service", channelId: this.channelId,
+      tokenId: this.tokenId, requestId: p.requestId, securityPolicy: this.policy, securityMode: this.mode, service: name,
+      status,
+      ...(p.requestHandle !== undefined ? { requestHandle: p.requestHandle } : {}),
+      ...(p.typeId >= 0 ? { requestType: p.typeId } : {}),
+      ...(m && m.typeId >= 0 ? { responseType: m.typeId } : {}),
+      ...(m?.serviceResult !== undefined ? { serviceResult: m.serviceResult } : {}),
+      ...(p.details ? { request: p.details } : {}),
+      ...(m?.details ? { response: m.details } : {}),
+      ...(status !== "unsolicited" ? { requestFrame: p.frame } : {}),
+      ...(at ? { responseFrame: at.frame } : {}),
+      ...(at && status !== "unsolicited" ? { rtt: at.ts - p.ts } : {}),
+    };
+    ctx.emit(ev);
+  }
+}

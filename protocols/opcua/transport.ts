@@ -1,0 +1,180 @@
+// UA TCP transport (OPC UA Part 6 §7.1: HEL, ACK, ERR, RHE) and the secure conversation headers of OPN/MSG/CLO
+// (Part 6 §6.7.2: message header with secure channel id, asymmetric security header for OPN, symmetric security header
+// (token id) for MSG/CLO, sequence header), plus chunk assembly per (direction, request id) with bounds.
+// Framing: every message starts with an 8-byte header — 3 ASCII bytes type, 1 byte chunk type, UInt32 size (LE) that
+// counts the whole message (Part 6 §7.1.2.2).
+
+import {
+  isChunkType, messageTypeOf, OPCUA_HEADER_LEN, OPCUA_MAX_ASSEMBLIES, OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES,
+  OPCUA_MAX_PDU, OPCUA_MIN_PDU, type MessageType,
+} from "./constants.ts";
+import { Cursor } from "./types/cursor.ts";
+
+export type ChunkType = "F" | "C" | "A";
+
+/** Size at offset 4 when the 8 bytes look like a UA TCP header, else -1 (impossible: the framer resynchronises). */
+export function messageLength(h: Uint8Array): number {
+  if (h.length < OPCUA_HEADER_LEN) return -1;
+  if (messageTypeOf(h[0] ?? 0, h[1] ?? 0, h[2] ?? 0) === undefined || !isChunkType(h[3] ?? 0)) return -1;
+  const size = ((h[4] ?? 0) | ((h[5] ?? 0) << 8) | ((h[6] ?? 0) << 16) | ((h[7] ?? 0) << 24)) >>> 0;
+  return size < OPCUA_MIN_PDU || size > OPCUA_MAX_PDU ? -1 : size;
+}
+
+/** Offset of the next plausible header in `data` (after offset 0), or -1: the framer's resync. */
+export function findNextHeader(data: Uint8Array): number {
+  for (let i = 1; i + OPCUA_HEADER_LEN <= data.length; i++) {
+    if (messageLength(data.subarray(i, i + OPCUA_HEADER_LEN)) > 0) return i;
+  }
+  return -1;
+}
+
+export interface Hello {
+  protocolVersion: number;
+  receiveBufferSize: number;
+  sendBufferSize: number;
+  maxMessageSize: number;
+  maxChunkCount: number;
+  endpointUrl: string;
+}
+
+/** HEL (Part 6 §7.1.2.3) and ACK (§7.1.2.4, no endpoint URL): five UInt32 then, for HEL, the EndpointUrl. */
+export function readHello(c: Cursor, withUrl: boolean): Hello {
+  const protocolVersion = c.u32();
+  const receiveBufferSize = c.u32();
+  const sendBufferSize = c.u32();
+  const maxMessageSize = c.u32();
+  const maxChunkCount = c.u32();
+  const endpointUrl = withUrl ? (c.string() ?? "") : "";
+  return { protocolVersion, receiveBufferSize, sendBufferSize, maxMessageSize, maxChunkCount, endpointUrl };
+}
+
+/** ERR (§7.1.2.5) and the body of an abort chunk (§6.7.3): Error (StatusCode), Reason (String). */
+export function readError(c: Cursor): { error: number; reason: string } {
+  const error = c.u32();
+  const reason = c.string() ?? "";
+  return { error, reason };
+}
+
+/** The secure conversation part of an OPN/MSG/CLO chunk; fields not readable (encrypted) stay undefined. */
+export interface SecureChunk {
+  type: MessageType;
+  chunk: ChunkType;
+  size: number;
+  channelId: number;
+  /** OPN asymmetric header. */
+  policyUri: string | undefined;
+  senderCert: Uint8Array | undefined;
+  receiverThumbprint: Uint8Array | undefined;
+  /** MSG/CLO symmetric header. */
+  tokenId: number | undefined;
+  /** Sequence header (undefined when encrypted). */
+  sequenceNumber: number | undefined;
+  requestId: number | undefined;
+  /** Bytes after the sequence header (or after the security header when encrypted). */
+  body: Uint8Array;
+}
+
+export function chunkTypeOf(b: number): ChunkType {
+  return b === 0x43 ? "C" : b === 0x41 ? "A" : "F";
+}
+
+/**
+ * Reads the headers of an OPN/MSG/CLO chunk. `encrypted` says whether the sequence header and body are ciphertext
+ * (security policy ≠ None for OPN; SignAndEncrypt or unknown mode for MSG/CLO). Throws DecodeError when truncated.
+ */
+export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: boolean): SecureChunk {
+  const c = new Cursor(pdu);
+  c.skip(3);
+  const chunk = chunkTypeOf(c.u8());
+  const size = c.u32();
+  const channelId = c.u32();
+  let policyUri: string | undefined;
+  let senderCert: Uint8Array | undefined;
+  let receiverThumbprint: Uint8Array | undefined;
+  let tokenId: number | undefined;
+  if (type === "OPN") {
+    policyUri = c.string() ?? "";
+    senderCert = c.byteString();
+    receiverThumbprint = c.byteString();
+  } else {
+    tokenId = c.u32();
+  }
+  let sequenceNumber: number | undefined;
+  let requestId: number | undefined;
+  if (!encrypted) {
+    sequenceNumber = c.u32();
+    requestId = c.u32();
+  }
+  const body = pdu.subarray(c.pos);
+  return { type, chunk, size, channelId, policyUri, senderCert, receiverThumbprint, tokenId, sequenceNumber, requestId, body };
+}
+
+export type AssemblyResult =
+  | { readonly kind: "complete"; readonly body: Uint8Array }
+  | { readonly kind: "pending" }
+  | { readonly kind: "aborted" }
+  | { readonly kind: "dropped"; readonly reason: "too-many-chunks" | "message-too-large" | "too-many-assemblies" };
+
+interface Assembly {
+  parts: Uint8Array[];
+  bytes: number;
+}
+
+const PENDING: AssemblyResult = { kind: "pending" };
+const ABORTED: AssemblyResult = { kind: "aborted" };
+
+/**
+ * Puts message bodies back together from chunks (Part 6 §6.7.2.2: 'C' intermediate, 'F' final, 'A' abort) per
+ * direction and request id. A lone 'F' is returned as is (zero copy); intermediate chunk bodies are copied because
+ * they must outlive the segment they came in. Bounded by OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES and
+ * OPCUA_MAX_ASSEMBLIES; an abort chunk discards what was collected.
+ */
+export class ChunkAssembler {
+  private readonly open = new Map<number, Assembly>();
+
+  add(dir: 0 | 1, requestId: number, chunk: ChunkType, body: Uint8Array): AssemblyResult {
+    const key = requestId * 2 + dir;
+    const a = this.open.get(key);
+    if (chunk === "A") {
+      this.open.delete(key);
+      return ABORTED;
+    }
+    if (a === undefined) {
+      if (chunk === "F") return { kind: "complete", body };
+      if (this.open.size >= OPCUA_MAX_ASSEMBLIES) return { kind: "dropped", reason: "too-many-assemblies" };
+      this.open.set(key, { parts: [body.slice()], bytes: body.length });
+      return PENDING;
+    }
+    if (a.parts.length + 1 > OPCUA_MAX_CHUNKS) {
+      this.open.delete(key);
+      return { kind: "dropped", reason: "too-many-chunks" };
+    }
+    if (a.bytes + body.length > OPCUA_MAX_MESSAGE_BYTES) {
+      this.open.delete(key);
+      return { kind: "dropped", reason: "message-too-large" };
+    }
+    if (chunk === "C") {
+      a.parts.push(body.slice());
+      a.bytes += body.length;
+      return PENDING;
+    }
+    this.open.delete(key);
+    const out = new Uint8Array(a.bytes + body.length);
+    let off = 0;
+    for (const p of a.parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    out.set(body, off);
+    return { kind: "complete", body: out };
+  }
+
+  /** Forget partial messages of a direction (after a gap the rest of them cannot be trusted). */
+  reset(dir: 0 | 1): void {
+    for (const k of [...this.open.keys()]) if (k % 2 === dir) this.open.delete(k);
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+}

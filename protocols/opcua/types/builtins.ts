@@ -1,0 +1,166 @@
+// Structured built-in types of OPC UA Part 6 §5.2.2: StatusCode (§5.2.2.11), DiagnosticInfo (§5.2.2.12, recursion
+// bounded), QualifiedName (§5.2.2.13), LocalizedText (§5.2.2.14), ExtensionObject (§5.2.2.15, body skipped unless the
+// caller decodes it), Variant (§5.2.2.16, every built-in type, scalars and arrays, matrix dimensions) and DataValue
+// (§5.2.2.17). Variants are rendered as OpcuaValue text for evidence, bounded in length.
+
+import { Buffer } from "node:buffer";
+import type { OpcuaValue } from "../events.ts";
+import { OPCUA_MAX_DEPTH, OPCUA_MAX_VALUE_ITEMS, OPCUA_MAX_VALUE_TEXT } from "../constants.ts";
+import { Cursor, DecodeError } from "./cursor.ts";
+import { readExpandedNodeId, readNodeId, readNodeIdNumeric } from "./node-id.ts";
+
+export function readStatusCode(c: Cursor): number {
+  const v = c.u32();
+  if (c.statusTrace) c.statusTrace.push(v);
+  return v;
+}
+
+export function readStatusCodeArray(c: Cursor, out: number[] | undefined): void {
+  const n = c.arrayLength(4);
+  for (let i = 0; i < n; i++) {
+    const v = readStatusCode(c);
+    if (out) out.push(v);
+  }
+}
+
+export function readQualifiedName(c: Cursor): string {
+  const ns = c.u16();
+  const name = c.string() ?? "";
+  return ns === 0 ? name : `${ns}:${name}`;
+}
+
+/** LocalizedText: mask bit 1 locale, bit 2 text; returns the text. */
+export function readLocalizedText(c: Cursor): string {
+  const mask = c.u8();
+  if (mask & 1) c.skipString();
+  return mask & 2 ? (c.string() ?? "") : "";
+}
+
+export function skipDiagnosticInfo(c: Cursor, depth = 0): void {
+  if (depth > OPCUA_MAX_DEPTH) throw new DecodeError("DiagnosticInfo nested too deep");
+  const mask = c.u8();
+  if (mask & 0x01) c.skip(4); // SymbolicId
+  if (mask & 0x02) c.skip(4); // NamespaceUri
+  if (mask & 0x08) c.skip(4); // Locale (bit order of the spec: LocalizedText 0x04, Locale 0x08)
+  if (mask & 0x04) c.skip(4); // LocalizedText
+  if (mask & 0x10) c.skipString(); // AdditionalInfo
+  if (mask & 0x20) c.skip(4); // InnerStatusCode
+  if (mask & 0x40) skipDiagnosticInfo(c, depth + 1);
+}
+
+export function skipDiagnosticInfoArray(c: Cursor): void {
+  const n = c.arrayLength(1);
+  for (let i = 0; i < n; i++) skipDiagnosticInfo(c);
+}
+
+/**
+ * ExtensionObject: TypeId NodeId, encoding byte (0 none, 1 binary body, 2 XML), Int32 length, body. Returns the numeric
+ * type id (-1 when not numeric in ns 0) and, when `body` is given and the encoding is binary, hands it the body cursor.
+ */
+export function readExtensionObject(c: Cursor, body?: (typeId: number, b: Cursor) => void): number {
+  const typeId = readNodeIdNumeric(c);
+  const enc = c.u8();
+  if (enc === 1 || enc === 2) {
+    const bytes = c.byteString();
+    if (bytes && enc === 1 && body) {
+      const b = new Cursor(bytes);
+      b.trace = c.trace;
+      b.statusTrace = c.statusTrace;
+      body(typeId, b);
+      c.skipped += b.skipped;
+    } else if (bytes && bytes.length > 0) {
+      c.skipped++;
+    }
+  }
+  return typeId;
+}
+
+export const BUILTIN_NAMES = [
+  "Null", "Boolean", "SByte", "Byte", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64", "Float", "Double", "String",
+  "DateTime", "Guid", "ByteString", "XmlElement", "NodeId", "ExpandedNodeId", "StatusCode", "QualifiedName", "LocalizedText",
+  "ExtensionObject", "DataValue", "Variant", "DiagnosticInfo",
+] as const;
+
+/** One scalar of built-in type `t` as text (numbers as decimal, status codes as 0x hex, byte strings as hex, bounded). */
+function readScalarText(c: Cursor, t: number, depth: number): string {
+  switch (t) {
+    case 1: return c.bool() ? "true" : "false";
+    case 2: return String(c.i8());
+    case 3: return String(c.u8());
+    case 4: return String(c.i16());
+    case 5: return String(c.u16());
+    case 6: return String(c.i32());
+    case 7: return String(c.u32());
+    case 8: return String(c.i64());
+    case 9: return String(c.u64());
+    case 10: return String(c.f32());
+    case 11: return String(c.f64());
+    case 12: case 16: return c.string() ?? "";
+    case 13: return c.dateTime();
+    case 14: return c.guid();
+    case 15: {
+      const b = c.byteString();
+      return b ? Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, OPCUA_MAX_VALUE_TEXT / 2)).toString("hex") : "";
+    }
+    case 17: return readNodeId(c);
+    case 18: return readExpandedNodeId(c);
+    case 19: return `0x${readStatusCode(c).toString(16).padStart(8, "0")}`;
+    case 20: return readQualifiedName(c);
+    case 21: return readLocalizedText(c);
+    case 22: return `ExtensionObject(${readExtensionObject(c)})`;
+    case 23: return readDataValue(c, depth + 1).value?.value ?? "";
+    case 24: return readVariant(c, depth + 1).value;
+    case 25: skipDiagnosticInfo(c); return "";
+    default: throw new DecodeError(`Variant built-in type ${t}`);
+  }
+}
+
+function bound(s: string): string {
+  return s.length > OPCUA_MAX_VALUE_TEXT ? s.slice(0, OPCUA_MAX_VALUE_TEXT) + "…" : s;
+}
+
+const NULL_VALUE: OpcuaValue = { type: "Null", value: "" };
+
+/** Variant: encoding byte (bits 0-5 type, 0x80 array, 0x40 array dimensions), value(s). */
+export function readVariant(c: Cursor, depth = 0): OpcuaValue {
+  if (depth > OPCUA_MAX_DEPTH) throw new DecodeError("Variant nested too deep");
+  const mask = c.u8();
+  const t = mask & 0x3f;
+  const name = BUILTIN_NAMES[t];
+  if (name === undefined) throw new DecodeError(`Variant built-in type ${t}`);
+  if (t === 0 && !(mask & 0x80)) return NULL_VALUE;
+  if (!(mask & 0x80)) return { type: name, value: bound(readScalarText(c, t, depth)) };
+  const n = c.arrayLength(1);
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = t === 0 ? "" : readScalarText(c, t, depth);
+    if (i < OPCUA_MAX_VALUE_ITEMS) items.push(v);
+  }
+  let dims = "";
+  if (mask & 0x40) {
+    const d = c.arrayLength(4);
+    const ds: number[] = [];
+    for (let i = 0; i < d; i++) ds.push(c.i32());
+    dims = `[${ds.join(",")}]`;
+  }
+  const numeric = t >= 1 && t <= 11;
+  const text = JSON.stringify(numeric ? items.map((x) => (t === 1 ? x === "true" : Number(x))) : items);
+  return { type: `${name}[]${dims}`, value: bound(n > OPCUA_MAX_VALUE_ITEMS ? text.slice(0, -1) + ",…]" : text) };
+}
+
+export interface DataValueRead {
+  value: OpcuaValue | undefined;
+  status: number | undefined;
+}
+
+/** DataValue: mask 0x01 value, 0x02 status, 0x04 source ts, 0x10 source ps, 0x08 server ts, 0x20 server ps. */
+export function readDataValue(c: Cursor, depth = 0): DataValueRead {
+  const mask = c.u8();
+  const value = mask & 0x01 ? readVariant(c, depth + 1) : undefined;
+  const status = mask & 0x02 ? readStatusCode(c) : undefined;
+  if (mask & 0x04) c.skip(8);
+  if (mask & 0x10) c.skip(2);
+  if (mask & 0x08) c.skip(8);
+  if (mask & 0x20) c.skip(2);
+  return { value, status };
+}

@@ -1,0 +1,144 @@
+// A read cursor over one OPC UA binary body: little-endian primitives of OPC UA Part 6 §5.2.2 (Boolean … Double, String,
+// DateTime, Guid, ByteString) over a DataView built on the exact window (Node's pooled Buffers share one ArrayBuffer).
+// Running past the end throws DecodeError; the service decoders catch it at one place and keep what they decoded
+// (lenient), so no exception crosses the session boundary.
+
+import { OPCUA_MAX_ARRAY } from "../constants.ts";
+
+export class DecodeError extends Error {}
+
+/** One NodeId as Wireshark's opcua.nodeid.* fields see it; filled only when a test sets `Cursor.trace`. */
+export interface NodeIdTrace {
+  readonly mask: number;
+  readonly ns: number | undefined;
+  readonly numeric: number | undefined;
+  readonly str: string | undefined;
+}
+
+const utf8 = new TextDecoder("utf-8");
+
+export class Cursor {
+  private readonly view: DataView;
+  private readonly bytes: Uint8Array;
+  pos = 0;
+  /** Test-only hook: when an array, every NodeId/ExpandedNodeId read is appended (conformance with Wireshark). */
+  trace: NodeIdTrace[] | undefined = undefined;
+  /** Test-only hook: every StatusCode field read (Wireshark's opcua.StatusCode occurrences). */
+  statusTrace: number[] | undefined = undefined;
+  /** Regions skipped without decoding (ExtensionObject bodies of types we do not walk); NodeIds inside are not traced. */
+  skipped = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get length(): number {
+    return this.bytes.byteLength;
+  }
+
+  get remaining(): number {
+    return this.bytes.byteLength - this.pos;
+  }
+
+  private need(n: number): number {
+    const p = this.pos;
+    if (p + n > this.bytes.byteLength) throw new DecodeError(`need ${n} bytes at ${p}, have ${this.bytes.byteLength - p}`);
+    this.pos = p + n;
+    return p;
+  }
+
+  skip(n: number): void {
+    this.need(n);
+  }
+
+  u8(): number {
+    return this.view.getUint8(this.need(1));
+  }
+  i8(): number {
+    return this.view.getInt8(this.need(1));
+  }
+  bool(): boolean {
+    return this.u8() !== 0;
+  }
+  u16(): number {
+    return this.view.getUint16(this.need(2), true);
+  }
+  i16(): number {
+    return this.view.getInt16(this.need(2), true);
+  }
+  u32(): number {
+    return this.view.getUint32(this.need(4), true);
+  }
+  i32(): number {
+    return this.view.getInt32(this.need(4), true);
+  }
+  i64(): bigint {
+    return this.view.getBigInt64(this.need(8), true);
+  }
+  u64(): bigint {
+    return this.view.getBigUint64(this.need(8), true);
+  }
+  f32(): number {
+    return this.view.getFloat32(this.need(4), true);
+  }
+  f64(): number {
+    return this.view.getFloat64(this.need(8), true);
+  }
+
+  /** A view of the next n bytes (zero copy; valid as long as the input is). */
+  bytesView(n: number): Uint8Array {
+    const p = this.need(n);
+    return this.bytes.subarray(p, p + n);
+  }
+
+  /** String (Part 6 §5.2.2.4): Int32 length, -1 = null, then UTF-8. */
+  string(): string | undefined {
+    const n = this.i32();
+    if (n < 0) return undefined;
+    const p = this.need(n);
+    return utf8.decode(this.bytes.subarray(p, p + n));
+  }
+
+  /** ByteString (§5.2.2.7) as a view, undefined when null. */
+  byteString(): Uint8Array | undefined {
+    const n = this.i32();
+    if (n < 0) return undefined;
+    return this.bytesView(n);
+  }
+
+  skipString(): void {
+    const n = this.i32();
+    if (n > 0) this.need(n);
+  }
+
+  /** DateTime (§5.2.2.5): Int64 count of 100 ns since 1601-01-01; rendered as ISO text, "" for 0/out of range. */
+  dateTime(): string {
+    const t = this.i64();
+    if (t <= 0n) return "";
+    const ms = Number(t / 10000n) - 11644473600000;
+    const d = new Date(ms);
+    return Number.isNaN(d.getTime()) ? "" : d.toISOString();
+  }
+
+  /** Guid (§5.2.2.6): Data1 UInt32, Data2/3 UInt16 little-endian, Data4 8 bytes; text form per RFC 4122. */
+  guid(): string {
+    const a = this.u32();
+    const b = this.u16();
+    const c = this.u16();
+    const d = this.bytesView(8);
+    let tail = "";
+    for (let i = 0; i < 8; i++) tail += (d[i] ?? 0).toString(16).padStart(2, "0");
+    return `${a.toString(16).padStart(8, "0")}-${b.toString(16).padStart(4, "0")}-${c.toString(16).padStart(4, "0")}-${tail.slice(0, 4)}-${tail.slice(4)}`;
+  }
+
+  /** Array length (§5.2.5): Int32, -1 = null (0 elements). Impossible lengths throw: each element takes ≥ 1 byte. */
+  arrayLength(minElementBytes = 1): number {
+    const n = this.i32();
+    if (n <= 0) return 0;
+    if (n > OPCUA_MAX_ARRAY || n * minElementBytes > this.remaining) {
+      throw new DecodeError(`array length ${n} impossible with ${this.remaining} bytes left`);
+    }
+    return n;
+  }
+}
