@@ -1,0 +1,428 @@
+// Flow table (issue 2 item 3): flows keyed by the bidirectional 5-tuple, client/server roles, TCP handshake state, idle
+// expiry by packet time, FIN/RST close, and a hard cap with least-recently-active eviction. Emits flow.start/flow.end.
+// Lookup is allocation-free: a symmetric numeric hash into a Map of bucket chains, compared field by field; address
+// strings are built once, when the flow is created.
+
+import type { Counters } from "../core/counters.ts";
+import type { Dir, EventBase, FlowEndEvent, FlowInfo, FlowStartEvent, Packet, Ts } from "../core/types.ts";
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../core/types.ts";
+import { formatIp, formatMac } from "../decode/index.ts";
+
+/** Established or mid-stream TCP flows end after this much packet time without a packet (Zeek's tcp_inactivity_timeout). */
+export const TCP_IDLE_TIMEOUT_S = 300;
+/** UDP flows (no close signal) end after this much silence. */
+export const UDP_IDLE_TIMEOUT_S = 60;
+/** A SYN that was never answered: the flow is ended as rejected after this long (scans must not fill the table). */
+export const TCP_HALF_OPEN_TIMEOUT_S = 30;
+/** After FIN/RST the tuple is remembered this long so trailing ACKs/retransmissions do not open a new flow. */
+export const TCP_CLOSED_LINGER_S = 5;
+/** Hard cap on flows in the table (live + recently closed); the least recently active flow is evicted beyond it. */
+export const MAX_FLOWS = 100_000;
+
+export interface FlowLimits {
+  tcpIdleTimeout: number;
+  udpIdleTimeout: number;
+  tcpHalfOpenTimeout: number;
+  tcpClosedLinger: number;
+  maxFlows: number;
+}
+
+export const DEFAULT_FLOW_LIMITS: FlowLimits = {
+  tcpIdleTimeout: TCP_IDLE_TIMEOUT_S,
+  udpIdleTimeout: UDP_IDLE_TIMEOUT_S,
+  tcpHalfOpenTimeout: TCP_HALF_OPEN_TIMEOUT_S,
+  tcpClosedLinger: TCP_CLOSED_LINGER_S,
+  maxFlows: MAX_FLOWS,
+};
+
+export type EndReason = FlowEndEvent["reason"];
+
+// Expiry lists: each holds flows with one timeout, ordered by last activity, so a sweep only looks at list heads.
+const LIST_TCP = 0;
+const LIST_UDP = 1;
+const LIST_HALF_OPEN = 2;
+const LIST_CLOSED = 3;
+const LIST_NONE = -1;
+
+/** One flow. `A` is the per-flow application state the pipeline attaches (streams, session). */
+export class Flow<A> {
+  readonly info: FlowInfo;
+  /** Endpoint A is the source of the first packet seen. */
+  readonly ipA: Uint8Array;
+  readonly ipB: Uint8Array;
+  readonly portA: number;
+  readonly portB: number;
+  readonly proto: number;
+  readonly hash: number;
+  readonly clientIsA: boolean;
+  /** Service name (dissector) once known. */
+  service: string | undefined;
+  app: A | undefined = undefined;
+  lastTs: Ts;
+  lastFrame: number;
+  pkts: [number, number] = [0, 0];
+  bytes: [number, number] = [0, 0];
+  synSeen = false;
+  synAckSeen = false;
+  rejected = false;
+  readonly midstream: boolean;
+  /** Bit per direction that sent FIN. */
+  finMask = 0;
+  /** Set by a packet that closes the flow (RST, second FIN); the pipeline ends the flow after processing the packet. */
+  closing: EndReason | undefined = undefined;
+  /** Ended and kept only as a tombstone for trailing packets. */
+  closed = false;
+  // Intrusive links: hash bucket chain and expiry list.
+  chain: Flow<A> | undefined = undefined;
+  prev: Flow<A> | undefined = undefined;
+  next: Flow<A> | undefined = undefined;
+  list = LIST_NONE;
+
+  constructor(info: FlowInfo, pkt: Packet, hash: number, clientIsA: boolean, midstream: boolean) {
+    this.info = info;
+    this.ipA = pkt.srcIp.slice();
+    this.ipB = pkt.dstIp.slice();
+    this.portA = pkt.srcPort;
+    this.portB = pkt.dstPort;
+    this.proto = pkt.proto;
+    this.hash = hash;
+    this.clientIsA = clientIsA;
+    this.midstream = midstream;
+    this.lastTs = pkt.ts;
+    this.lastFrame = pkt.frame;
+  }
+
+  get established(): boolean {
+    return this.synSeen && this.synAckSeen;
+  }
+}
+
+export interface FlowTableOptions<A> {
+  counters: Counters;
+  limits?: Partial<FlowLimits>;
+  emit(e: EventBase): void;
+  /** True when `port` is a server port registered by a dissector: decides roles when the handshake was not seen. */
+  isServerPort(transport: "tcp" | "udp", port: number): boolean;
+  /** Service known from the port table at creation time, for flow.start. */
+  serviceByPort(transport: "tcp" | "udp", port: number): string | undefined;
+  /** Called before flow.end is emitted, so session events come first (flush streams, end the session). */
+  onEnd(flow: Flow<A>, reason: EndReason, ts: Ts): void;
+}
+
+function endpointHash(ip: Uint8Array, port: number): number {
+  let h = Math.imul(port ^ 0x5bd1e995, 0x9e3779b1);
+  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ (ip[i] as number), 0x01000193);
+  return h;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class FlowTable<A> {
+  readonly limits: FlowLimits;
+  /** Direction (0 client→server, 1 server→client) of the packet last passed to track(). */
+  dir: Dir = 0;
+  private readonly buckets = new Map<number, Flow<A>>();
+  private readonly heads: (Flow<A> | undefined)[] = [undefined, undefined, undefined, undefined];
+  private readonly tails: (Flow<A> | undefined)[] = [undefined, undefined, undefined, undefined];
+  private readonly timeouts: number[];
+  private live = 0;
+  private total = 0;
+  private seq = 0;
+  private readonly opts: FlowTableOptions<A>;
+  private readonly counters: Counters;
+
+  constructor(opts: FlowTableOptions<A>) {
+    this.opts = opts;
+    this.counters = opts.counters;
+    this.limits = { ...DEFAULT_FLOW_LIMITS, ...opts.limits };
+    const l = this.limits;
+    this.timeouts = [l.tcpIdleTimeout, l.udpIdleTimeout, l.tcpHalfOpenTimeout, l.tcpClosedLinger];
+  }
+
+  /** Live flows (tombstones excluded). */
+  get size(): number {
+    return this.live;
+  }
+
+  /** Flows created so far. */
+  get created(): number {
+    return this.seq;
+  }
+
+  /**
+   * Finds or creates the flow of a TCP/UDP packet, updates counts, handshake and close state, and sets `dir`.
+   * Returns undefined when the packet belongs to no flow worth tracking (trailing packets of a closed flow, orphan RST).
+   */
+  track(pkt: Packet): Flow<A> | undefined {
+    const proto = pkt.proto;
+    const sport = pkt.srcPort;
+    const dport = pkt.dstPort;
+    const src = pkt.srcIp;
+    const dst = pkt.dstIp;
+    const hash = (endpointHash(src, sport) + endpointHash(dst, dport) + proto) | 0;
+    let flow = this.buckets.get(hash);
+    let fromA = true;
+    while (flow !== undefined) {
+      if (flow.proto === proto) {
+        if (flow.portA === sport && flow.portB === dport && sameBytes(flow.ipA, src) && sameBytes(flow.ipB, dst)) break;
+        if (flow.portA === dport && flow.portB === sport && sameBytes(flow.ipA, dst) && sameBytes(flow.ipB, src)) {
+          fromA = false;
+          break;
+        }
+      }
+      flow = flow.chain;
+    }
+    const flags = pkt.tcpFlags;
+    const isTcp = proto === 6;
+    if (flow !== undefined && flow.closed) {
+      if (isTcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+        this.drop(flow);
+        flow = undefined;
+      } else {
+        this.counters.add("flow.tcp.after-close");
+        return undefined;
+      }
+    }
+    if (flow === undefined) {
+      if (isTcp && (flags & TCP_RST) !== 0) {
+        this.counters.add("flow.tcp.orphan-rst");
+        return undefined;
+      }
+      flow = this.create(pkt, hash);
+      fromA = true;
+    }
+    const dir: Dir = fromA === flow.clientIsA ? 0 : 1;
+    this.dir = dir;
+    flow.pkts[dir]++;
+    flow.bytes[dir] += pkt.ipLen;
+    if (pkt.ts > flow.lastTs) flow.lastTs = pkt.ts;
+    flow.lastFrame = pkt.frame;
+    if (isTcp) this.updateTcp(flow, dir, flags);
+    else this.touch(flow, LIST_UDP);
+    return flow;
+  }
+
+  private updateTcp(flow: Flow<A>, dir: Dir, flags: number): void {
+    if ((flags & TCP_SYN) !== 0) {
+      if ((flags & TCP_ACK) === 0) {
+        if (dir === 0) flow.synSeen = true;
+      } else if (dir === 1) {
+        flow.synAckSeen = true;
+      }
+    }
+    if ((flags & TCP_RST) !== 0) {
+      if (dir === 1 && flow.synSeen && !flow.synAckSeen) flow.rejected = true;
+      flow.closing = "rst";
+    } else if ((flags & TCP_FIN) !== 0) {
+      flow.finMask |= 1 << dir;
+      if (flow.finMask === 3) flow.closing = "fin";
+    }
+    this.touch(flow, flow.synSeen && !flow.synAckSeen ? LIST_HALF_OPEN : LIST_TCP);
+  }
+
+  private create(pkt: Packet, hash: number): Flow<A> {
+    this.makeRoom();
+    const tcp = pkt.proto === 6;
+    const transport = tcp ? "tcp" : "udp";
+    const flags = pkt.tcpFlags;
+    let clientIsA: boolean;
+    let midstream = false;
+    if (tcp && (flags & TCP_SYN) !== 0) {
+      clientIsA = (flags & TCP_ACK) === 0;
+    } else {
+      midstream = tcp;
+      clientIsA = this.guessClientIsSrc(transport, pkt.srcPort, pkt.dstPort);
+    }
+    const srcIsClient = clientIsA;
+    const client = formatIp(srcIsClient ? pkt.srcIp : pkt.dstIp);
+    const server = formatIp(srcIsClient ? pkt.dstIp : pkt.srcIp);
+    const cmac = srcIsClient ? pkt.srcMac : pkt.dstMac;
+    const smac = srcIsClient ? pkt.dstMac : pkt.srcMac;
+    const serverPort = srcIsClient ? pkt.dstPort : pkt.srcPort;
+    const info: FlowInfo = {
+      id: "F" + (this.seq++).toString(36),
+      transport,
+      client,
+      clientPort: srcIsClient ? pkt.srcPort : pkt.dstPort,
+      server,
+      serverPort,
+      clientMac: cmac === undefined ? undefined : formatMac(cmac),
+      serverMac: smac === undefined ? undefined : formatMac(smac),
+      vlan: pkt.vlan,
+      startTs: pkt.ts,
+    };
+    const flow = new Flow<A>(info, pkt, hash, clientIsA, midstream);
+    flow.service = this.opts.serviceByPort(transport, serverPort);
+    flow.chain = this.buckets.get(hash);
+    this.buckets.set(hash, flow);
+    this.live++;
+    this.total++;
+    this.counters.add("flow.created");
+    this.counters.set("flow.active", this.live);
+    const start: FlowStartEvent = {
+      type: "flow.start",
+      ts: pkt.ts,
+      frame: pkt.frame,
+      flow: info.id,
+      src: info.client,
+      sport: info.clientPort,
+      dst: info.server,
+      dport: info.serverPort,
+      transport,
+      service: flow.service,
+      srcMac: info.clientMac,
+      dstMac: info.serverMac,
+      midstream,
+    };
+    this.opts.emit(start);
+    return flow;
+  }
+
+  /** Roles without a handshake: a registered dissector port is the server; else the lower port (UDP: a port < 1024
+   * against an ephemeral one, else the sender of the first datagram is the client). */
+  private guessClientIsSrc(transport: "tcp" | "udp", sport: number, dport: number): boolean {
+    const sReg = this.opts.isServerPort(transport, sport);
+    const dReg = this.opts.isServerPort(transport, dport);
+    if (sReg !== dReg) return dReg;
+    if (transport === "udp" && !(sReg && dReg)) {
+      if (sport < 1024 && dport >= 1024) return false;
+      return true;
+    }
+    return dport <= sport;
+  }
+
+  /** Moves a flow to the tail of expiry list `list` (most recently active). */
+  private touch(flow: Flow<A>, list: number): void {
+    if (flow.list === list && this.tails[list] === flow) return;
+    this.unlink(flow);
+    flow.list = list;
+    flow.prev = this.tails[list];
+    flow.next = undefined;
+    if (flow.prev !== undefined) flow.prev.next = flow;
+    else this.heads[list] = flow;
+    this.tails[list] = flow;
+  }
+
+  private unlink(flow: Flow<A>): void {
+    const list = flow.list;
+    if (list === LIST_NONE) return;
+    if (flow.prev !== undefined) flow.prev.next = flow.next;
+    else this.heads[list] = flow.next;
+    if (flow.next !== undefined) flow.next.prev = flow.prev;
+    else this.tails[list] = flow.prev;
+    flow.prev = flow.next = undefined;
+    flow.list = LIST_NONE;
+  }
+
+  /** Ends a live flow: the pipeline's onEnd first, then flow.end. FIN/RST-closed TCP flows linger as tombstones. */
+  end(flow: Flow<A>, reason: EndReason, ts: Ts): void {
+    if (flow.closed) return;
+    if (reason === "idle" && flow.list === LIST_HALF_OPEN) flow.rejected = true;
+    this.opts.onEnd(flow, reason, ts);
+    flow.closed = true;
+    this.live--;
+    this.counters.add(reason === "idle" ? "flow.expired.idle" : reason === "evicted" ? "flow.evicted" : `flow.ended.${reason}`);
+    this.counters.set("flow.active", this.live);
+    const info = flow.info;
+    const ev: FlowEndEvent = {
+      type: "flow.end",
+      ts,
+      frame: flow.lastFrame,
+      flow: info.id,
+      src: info.client,
+      sport: info.clientPort,
+      dst: info.server,
+      dport: info.serverPort,
+      transport: info.transport,
+      service: flow.service,
+      reason,
+      duration: Math.max(0, flow.lastTs - info.startTs),
+      pktsToServer: flow.pkts[0],
+      pktsToClient: flow.pkts[1],
+      bytesToServer: flow.bytes[0],
+      bytesToClient: flow.bytes[1],
+      startTs: info.startTs,
+      established: flow.established,
+      rejected: flow.rejected,
+      midstream: flow.midstream,
+    };
+    this.opts.emit(ev);
+    if (flow.proto === 6 && (reason === "fin" || reason === "rst")) {
+      flow.lastTs = ts;
+      this.touch(flow, LIST_CLOSED);
+    } else {
+      this.drop(flow);
+    }
+  }
+
+  /** Removes a flow (live or tombstone) from the hash and lists without events. */
+  private drop(flow: Flow<A>): void {
+    this.unlink(flow);
+    let cur = this.buckets.get(flow.hash);
+    if (cur === flow) {
+      if (flow.chain === undefined) this.buckets.delete(flow.hash);
+      else this.buckets.set(flow.hash, flow.chain);
+    } else {
+      while (cur !== undefined && cur.chain !== flow) cur = cur.chain;
+      if (cur !== undefined) cur.chain = flow.chain;
+    }
+    flow.chain = undefined;
+    if (!flow.closed) {
+      flow.closed = true;
+      this.live--;
+      this.counters.set("flow.active", this.live);
+    }
+    this.total--;
+  }
+
+  /** Keeps the table under maxFlows: oldest tombstone first, else the least recently active live flow. */
+  private makeRoom(): void {
+    while (this.total >= this.limits.maxFlows) {
+      const tomb = this.heads[LIST_CLOSED];
+      if (tomb !== undefined) {
+        this.drop(tomb);
+        continue;
+      }
+      let victim: Flow<A> | undefined;
+      for (let l = 0; l < LIST_CLOSED; l++) {
+        const h = this.heads[l];
+        if (h !== undefined && (victim === undefined || h.lastTs < victim.lastTs)) victim = h;
+      }
+      if (victim === undefined) return;
+      this.end(victim, "evicted", victim.lastTs);
+    }
+  }
+
+  /** Ends flows idle longer than their timeout as of packet time `now`; forgets expired tombstones. */
+  expire(now: Ts): void {
+    for (let l = 0; l < 4; l++) {
+      const timeout = this.timeouts[l] as number;
+      let h = this.heads[l];
+      while (h !== undefined && h.lastTs + timeout < now) {
+        if (l === LIST_CLOSED) this.drop(h);
+        else this.end(h, "idle", now);
+        h = this.heads[l];
+      }
+    }
+  }
+
+  /** Ends every live flow (end of capture) and empties the table. */
+  finish(ts: Ts): void {
+    for (let l = 0; l < LIST_CLOSED; l++) {
+      let h = this.heads[l];
+      while (h !== undefined) {
+        this.end(h, "eof", ts);
+        h = this.heads[l];
+      }
+    }
+    let t = this.heads[LIST_CLOSED];
+    while (t !== undefined) {
+      this.drop(t);
+      t = this.heads[LIST_CLOSED];
+    }
+  }
+}
