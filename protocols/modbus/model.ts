@@ -1,0 +1,327 @@
+// What otwatch learns about Modbus/TCP, per channel (client, server, unit id): function codes, FC8 sub-functions and FC43
+// MEI types used, address ranges read and written per table (merged into compact ranges), the value range of every written
+// register, request and exception rates (peak per window), and the timing model of each recurring poll. Exported as
+// versioned, key-sorted JSON (diffable) and validated on import. Table/function mapping: Modbus Application Protocol V1.1b3
+// §6 (FC1 coils, FC2 discrete inputs, FC3/6/16/22/23 holding registers, FC4 input registers, FC5/15 coils).
+
+import { z } from "zod";
+import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
+import { PollTracker, type PollModel } from "./polling.ts";
+import { addToRange, sortKeys, WindowCounter, type ValueRange } from "../../src/detect/learned-stats.ts";
+
+export const MODBUS_MODEL_VERSION = 1;
+/** Bounds: channels learned, poll keys and written addresses with a value range per channel, ranges per table. */
+export const MODBUS_MAX_CHANNELS = 4096;
+export const MODBUS_MAX_POLL_KEYS = 512;
+export const MODBUS_MAX_VALUE_ADDRESSES = 8192;
+export const MODBUS_MAX_RANGES = 256;
+/** Windows (packet time) of the learned peaks that rate detectors compare against. */
+export const RATE_WINDOW_S = 10;
+export const EXCEPTION_WINDOW_S = 60;
+
+export type ModbusTable = "coils" | "discrete-inputs" | "input-registers" | "holding-registers";
+export type Ranges = [number, number][];
+
+export const TABLE_NAMES: Record<ModbusTable, string> = {
+  coils: "coil",
+  "discrete-inputs": "discrete input",
+  "input-registers": "input register",
+  "holding-registers": "holding register",
+};
+
+export interface ModbusChannelModel {
+  client: string;
+  server: string;
+  unit: number;
+  firstSeen: number;
+  lastSeen: number;
+  requests: number;
+  exceptions: number;
+  peakRequests: number;
+  peakExceptions: number;
+  functionCodes: Record<string, number>;
+  diagnostics: number[];
+  meiTypes: number[];
+  reads: Partial<Record<ModbusTable, Ranges>>;
+  writes: Partial<Record<ModbusTable, Ranges>>;
+  /** Value range per written address, key "<table>:<address>". */
+  values: Record<string, ValueRange>;
+  /** Timing per recurring request, key "<fc>:<address>:<quantity>". */
+  polls: Record<string, PollModel>;
+}
+
+export interface ModbusModel {
+  version: number;
+  protocol: "modbus";
+  learnedSeconds: number;
+  rateWindowSeconds: number;
+  exceptionWindowSeconds: number;
+  channels: Record<string, ModbusChannelModel>;
+  dropped: { channels: number; pollKeys: number; values: number };
+}
+
+const rangeSchema = z.object({ min: z.number(), max: z.number(), n: z.number().int().nonnegative() });
+const rangesSchema = z.array(z.tuple([z.number().int(), z.number().int()]));
+const tablesSchema = z.record(z.enum(["coils", "discrete-inputs", "input-registers", "holding-registers"]), rangesSchema);
+const pollSchema = z.object({
+  period: z.number(),
+  dispersion: z.number(),
+  p99: z.number(),
+  samples: z.number().int().nonnegative(),
+  armed: z.boolean(),
+});
+const channelSchema = z.object({
+  client: z.string(),
+  server: z.string(),
+  unit: z.number().int().min(0).max(255),
+  firstSeen: z.number(),
+  lastSeen: z.number(),
+  requests: z.number().int().nonnegative(),
+  exceptions: z.number().int().nonnegative(),
+  peakRequests: z.number().int().nonnegative(),
+  peakExceptions: z.number().int().nonnegative(),
+  functionCodes: z.record(z.string(), z.number().int().nonnegative()),
+  diagnostics: z.array(z.number().int()),
+  meiTypes: z.array(z.number().int()),
+  reads: tablesSchema,
+  writes: tablesSchema,
+  values: z.record(z.string(), rangeSchema),
+  polls: z.record(z.string(), pollSchema),
+});
+export const modbusModelSchema = z.object({
+  version: z.literal(MODBUS_MODEL_VERSION),
+  protocol: z.literal("modbus"),
+  learnedSeconds: z.number().nonnegative(),
+  rateWindowSeconds: z.number().positive(),
+  exceptionWindowSeconds: z.number().positive(),
+  channels: z.record(z.string(), channelSchema),
+  dropped: z.object({ channels: z.number(), pollKeys: z.number(), values: z.number() }),
+});
+
+export function channelKey(client: string, server: string, unit: number): string {
+  return `${client}|${server}|${unit}`;
+}
+
+// ---- what a request touches -------------------------------------------------------------------------------------
+
+export interface WriteOp {
+  table: ModbusTable;
+  address: number;
+  value: number | undefined;
+}
+
+/** Addresses (and values) a request writes, in address order; bounded by the PDU (≤ 1968 coils / 123 registers). */
+export function writesOf(fc: number, req: ModbusPdu): WriteOp[] {
+  const table: ModbusTable | undefined = fc === 5 || fc === 15 ? "coils" : fc === 6 || fc === 16 || fc === 22 || fc === 23 ? "holding-registers" : undefined;
+  if (table === undefined) return [];
+  const start = fc === 23 ? req.writeAddress : req.address;
+  if (start === undefined) return [];
+  const values = fc === 22 ? undefined : req.values;
+  const count = Math.min(values?.length ?? (fc === 5 || fc === 6 || fc === 22 ? 1 : (fc === 23 ? req.writeQuantity : req.quantity) ?? 1), 2000);
+  const out: WriteOp[] = [];
+  for (let i = 0; i < count; i++) out.push({ table, address: start + i, value: values?.[i] });
+  return out;
+}
+
+/** The table and address span a request reads, if it reads. */
+export function readOf(fc: number, req: ModbusPdu): { table: ModbusTable; lo: number; hi: number } | undefined {
+  const table: ModbusTable | undefined =
+    fc === 1 ? "coils" : fc === 2 ? "discrete-inputs" : fc === 3 || fc === 23 ? "holding-registers" : fc === 4 ? "input-registers" : undefined;
+  if (table === undefined) return undefined;
+  const start = fc === 23 ? req.readAddress : req.address;
+  const qty = fc === 23 ? req.readQuantity : req.quantity;
+  if (start === undefined) return undefined;
+  return { table, lo: start, hi: start + Math.max(1, qty ?? 1) - 1 };
+}
+
+/** Key of a recurring read request: "fc:address:quantity". Only reads are polls; writes are operator actions. */
+export function pollKeyOf(fc: number, req: ModbusPdu): string | undefined {
+  const r = readOf(fc, req);
+  return r === undefined ? undefined : `${fc}:${r.lo}:${r.hi - r.lo + 1}`;
+}
+
+// ---- compact address ranges --------------------------------------------------------------------------------------
+
+/** Adds [lo, hi] to sorted disjoint ranges, merging overlaps and neighbours; past the cap the closest two merge. */
+export function addRange(ranges: Ranges, lo: number, hi: number): void {
+  let i = 0;
+  while (i < ranges.length && (ranges[i]?.[1] ?? 0) < lo - 1) i++;
+  let nlo = lo;
+  let nhi = hi;
+  let j = i;
+  while (j < ranges.length && (ranges[j]?.[0] ?? 0) <= hi + 1) {
+    const r = ranges[j] as [number, number];
+    nlo = Math.min(nlo, r[0]);
+    nhi = Math.max(nhi, r[1]);
+    j++;
+  }
+  ranges.splice(i, j - i, [nlo, nhi]);
+  if (ranges.length > MODBUS_MAX_RANGES) {
+    let best = 0;
+    for (let k = 1; k < ranges.length - 1; k++) {
+      const gap = (ranges[k + 1]?.[0] ?? 0) - (ranges[k]?.[1] ?? 0);
+      if (gap < (ranges[best + 1]?.[0] ?? 0) - (ranges[best]?.[1] ?? 0)) best = k;
+    }
+    const a = ranges[best] as [number, number];
+    const b = ranges[best + 1] as [number, number];
+    ranges.splice(best, 2, [a[0], b[1]]);
+  }
+}
+
+export function rangesContain(ranges: Ranges | undefined, a: number): boolean {
+  if (ranges === undefined) return false;
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = ranges[mid] as [number, number];
+    if (a < r[0]) hi = mid - 1;
+    else if (a > r[1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** "1000..1031, 4000" (at most `max` ranges, then "…"). */
+export function formatRanges(ranges: Ranges | undefined, max = 6): string {
+  if (ranges === undefined || ranges.length === 0) return "nothing";
+  const parts = ranges.slice(0, max).map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`));
+  return parts.join(", ") + (ranges.length > max ? ", …" : "");
+}
+
+// ---- the learner -------------------------------------------------------------------------------------------------
+
+/** One channel: the exported model plus the runtime state behind it (windows, poll trackers). */
+export class ChannelState {
+  readonly polls = new Map<string, PollTracker>();
+  readonly requestWindow = new WindowCounter(RATE_WINDOW_S);
+  readonly exceptionWindow = new WindowCounter(EXCEPTION_WINDOW_S);
+  /** Detection: the channel's armed polls are all overdue (one loss-of-view per outage). */
+  outage = false;
+
+  constructor(readonly m: ModbusChannelModel) {
+    for (const [k, p] of Object.entries(m.polls)) this.polls.set(k, PollTracker.fromModel(p));
+  }
+
+  static create(client: string, server: string, unit: number, ts: number): ChannelState {
+    return new ChannelState({
+      client, server, unit, firstSeen: ts, lastSeen: ts, requests: 0, exceptions: 0, peakRequests: 0, peakExceptions: 0,
+      functionCodes: {}, diagnostics: [], meiTypes: [], reads: {}, writes: {}, values: {}, polls: {},
+    });
+  }
+
+  hasFc(fc: number): boolean {
+    return this.m.functionCodes[String(fc)] !== undefined;
+  }
+}
+
+export class ModbusBaseline {
+  readonly channels = new Map<string, ChannelState>();
+  learnedSeconds = 0;
+  readonly dropped = { channels: 0, pollKeys: 0, values: 0 };
+
+  get(client: string, server: string, unit: number): ChannelState | undefined {
+    return this.channels.get(channelKey(client, server, unit));
+  }
+
+  /** Folds one transaction into the baseline (learning mode). */
+  learn(e: ModbusTransactionEvent): void {
+    const key = channelKey(e.src, e.dst, e.unit);
+    let ch = this.channels.get(key);
+    if (ch === undefined) {
+      if (this.channels.size >= MODBUS_MAX_CHANNELS) {
+        this.dropped.channels++;
+        return;
+      }
+      ch = ChannelState.create(e.src, e.dst, e.unit, e.ts);
+      this.channels.set(key, ch);
+    }
+    const m = ch.m;
+    m.lastSeen = Math.max(m.lastSeen, e.ts);
+    if (e.status === "exception") {
+      m.exceptions++;
+      ch.exceptionWindow.add(e.ts);
+      m.peakExceptions = Math.max(m.peakExceptions, ch.exceptionWindow.peak);
+    }
+    const req = e.request;
+    if (req === undefined) return;
+    m.requests++;
+    ch.requestWindow.add(e.ts);
+    m.peakRequests = Math.max(m.peakRequests, ch.requestWindow.peak);
+    m.functionCodes[String(e.fc)] = (m.functionCodes[String(e.fc)] ?? 0) + 1;
+    if (e.fc === 8 && req.subFunction !== undefined) addSorted(m.diagnostics, req.subFunction);
+    if (e.fc === 43 && req.mei !== undefined) addSorted(m.meiTypes, req.mei);
+    const read = readOf(e.fc, req);
+    if (read !== undefined) addRange((m.reads[read.table] ??= []), read.lo, read.hi);
+    for (const w of writesOf(e.fc, req)) {
+      addRange((m.writes[w.table] ??= []), w.address, w.address);
+      if (w.value === undefined || w.table === "coils") continue;
+      const vk = `${w.table}:${w.address}`;
+      if (m.values[vk] === undefined && Object.keys(m.values).length >= MODBUS_MAX_VALUE_ADDRESSES) {
+        this.dropped.values++;
+        continue;
+      }
+      m.values[vk] = addToRange(m.values[vk], w.value);
+    }
+    const pk = pollKeyOf(e.fc, req);
+    if (pk !== undefined) {
+      let t = ch.polls.get(pk);
+      if (t === undefined) {
+        if (ch.polls.size >= MODBUS_MAX_POLL_KEYS) {
+          this.dropped.pollKeys++;
+          return;
+        }
+        t = new PollTracker();
+        ch.polls.set(pk, t);
+      }
+      t.learn(e.ts);
+    }
+  }
+
+  /** End of learning: freeze poll periods (only polls still running at `now` are watched). */
+  freeze(now: number, learnedSeconds: number): void {
+    this.learnedSeconds = learnedSeconds;
+    for (const ch of this.channels.values()) for (const t of ch.polls.values()) t.freeze(now);
+  }
+
+  export(): ModbusModel {
+    const channels: Record<string, ModbusChannelModel> = {};
+    for (const [k, ch] of this.channels) {
+      const polls: Record<string, PollModel> = {};
+      for (const [pk, t] of ch.polls) {
+        if (t.model === undefined) t.freeze(ch.m.lastSeen);
+        if (t.model !== undefined) polls[pk] = { ...t.model };
+      }
+      channels[k] = { ...ch.m, polls };
+    }
+    return sortKeys({
+      version: MODBUS_MODEL_VERSION,
+      protocol: "modbus",
+      learnedSeconds: this.learnedSeconds,
+      rateWindowSeconds: RATE_WINDOW_S,
+      exceptionWindowSeconds: EXCEPTION_WINDOW_S,
+      channels,
+      dropped: { ...this.dropped },
+    });
+  }
+
+  /** Replaces the baseline with a validated model; throws an Error naming the bad field. */
+  import(raw: unknown): void {
+    const parsed = modbusModelSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`modbus model: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid"}`);
+    }
+    const model = parsed.data as ModbusModel;
+    this.channels.clear();
+    for (const [k, c] of Object.entries(model.channels)) this.channels.set(k, new ChannelState(structuredClone(c)));
+    this.learnedSeconds = model.learnedSeconds;
+    Object.assign(this.dropped, model.dropped);
+  }
+}
+
+function addSorted(list: number[], v: number): void {
+  if (list.includes(v)) return;
+  list.push(v);
+  list.sort((a, b) => a - b);
+}

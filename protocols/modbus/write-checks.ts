@@ -1,0 +1,86 @@
+// Checks of a Modbus write against the channel's learned writes: an address never written (modbus.write-new-address) and
+// a register value outside the learned range plus margin (modbus.write-out-of-range). Coil values are binary and are not
+// range-checked (a coil written ON that was only seen OFF is normal toggling; a coil never written is caught as a new
+// address). Also the plain-words helpers the summaries share. Spec: Modbus Application Protocol V1.1b3 §6.5-6.17.
+
+import type { AnomalyDraft } from "../../src/detect/types.ts";
+import { formatRange, isInRange, rangeMargin, type ReportGate, type ValueRange } from "../../src/detect/learned-stats.ts";
+import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
+import { formatRanges, rangesContain, TABLE_NAMES, writesOf, type ChannelState, type ModbusTable } from "./model.ts";
+
+const FC_LABELS: Record<number, string> = {
+  1: "read coils", 2: "read discrete inputs", 3: "read holding registers", 4: "read input registers", 5: "write single coil",
+  6: "write single register", 7: "read exception status", 8: "diagnostics", 11: "get comm event counter",
+  12: "get comm event log", 15: "write multiple coils", 16: "write multiple registers", 17: "report server id",
+  20: "read file record", 21: "write file record", 22: "mask write register", 23: "read/write multiple registers",
+  24: "read FIFO queue", 43: "encapsulated interface", 90: "Schneider UMAS",
+};
+
+export function fcLabel(fc: number): string {
+  return FC_LABELS[fc] ?? `function ${fc}`;
+}
+
+/** "holding registers 4000..4009, coils 12" or "nothing": what a channel wrote while learning. */
+export function describeWrites(ch: ChannelState): string {
+  const parts: string[] = [];
+  for (const [table, ranges] of Object.entries(ch.m.writes) as [ModbusTable, [number, number][]][]) {
+    if (ranges.length > 0) parts.push(`${TABLE_NAMES[table]}s ${formatRanges(ranges)}`);
+  }
+  return parts.length === 0 ? "nothing" : parts.join("; ");
+}
+
+/** What a channel read and wrote while learning, for sweep summaries. */
+export function describeChannel(ch: ChannelState): string {
+  const parts: string[] = [];
+  for (const [table, ranges] of Object.entries(ch.m.reads) as [ModbusTable, [number, number][]][]) {
+    if (ranges.length > 0) parts.push(`read ${TABLE_NAMES[table]}s ${formatRanges(ranges, 3)}`);
+  }
+  const w = describeWrites(ch);
+  if (w !== "nothing") parts.push(`wrote ${w}`);
+  return parts.length === 0 ? "no address" : parts.join("; ");
+}
+
+/** Registers holding negative int16 values are stored as uint16; compare in the signed view when all learned were. */
+function inLearnedRange(r: ValueRange, v: number): boolean {
+  if (isInRange(r, v)) return true;
+  if (r.min >= 0x8000 && r.max <= 0xffff) {
+    const s = (x: number): number => (x >= 0x8000 ? x - 0x10000 : x);
+    return isInRange({ min: s(r.min), max: s(r.max), n: r.n }, s(v));
+  }
+  return false;
+}
+
+export function checkWrites(e: ModbusTransactionEvent, req: ModbusPdu, ch: ChannelState, gate: ReportGate, learned: string): AnomalyDraft[] {
+  const ops = writesOf(e.fc, req);
+  if (ops.length === 0) return [];
+  const out: AnomalyDraft[] = [];
+  const base = { client: e.src, server: e.dst, unit: e.unit, fc: e.fc, frame: e.frame };
+  const fresh = ops.filter((w) => !rangesContain(ch.m.writes[w.table], w.address));
+  const first = fresh[0];
+  if (first !== undefined && gate.allow(`modbus.write-new-address|${e.src}|${e.dst}|${e.unit}|${first.table}|${first.address}`, e.ts)) {
+    const last = fresh[fresh.length - 1] ?? first;
+    const span = last.address === first.address ? `${first.address}` : `${first.address}..${last.address}`;
+    const value = first.value === undefined ? "" : ` with ${first.value}`;
+    out.push({
+      kind: "modbus.write-new-address", severity: "high", src: e.src, dst: e.dst, protocol: "modbus", attack: ["T0836", "T0855"],
+      summary: `${e.src} wrote ${TABLE_NAMES[first.table]} ${span} on unit ${e.unit} of ${e.dst}${value}; ${learned} it only wrote ${describeWrites(ch)}`,
+      evidence: { ...base, table: first.table, address: first.address, count: fresh.length, ...(first.value === undefined ? {} : { value: first.value }), learnedWrites: describeWrites(ch) },
+      key: `modbus.write-new-address|${e.src}|${e.dst}|${e.unit}|${first.table}:${first.address}`, ts: e.ts,
+    });
+  }
+  for (const w of ops) {
+    if (w.value === undefined || w.table === "coils") continue;
+    const r = ch.m.values[`${w.table}:${w.address}`];
+    if (r === undefined || inLearnedRange(r, w.value)) continue;
+    if (!gate.allow(`modbus.write-out-of-range|${e.src}|${e.dst}|${e.unit}|${w.table}|${w.address}|${w.value}`, e.ts)) continue;
+    const m = rangeMargin(r);
+    out.push({
+      kind: "modbus.write-out-of-range", severity: "high", src: e.src, dst: e.dst, protocol: "modbus", attack: ["T0836"],
+      summary: `${e.src} wrote ${TABLE_NAMES[w.table]} ${w.address} on unit ${e.unit} of ${e.dst} with ${w.value}; ${learned} it wrote ${formatRange(r)} (${r.n} writes, tolerated ${r.min - m}..${r.max + m})`,
+      evidence: { ...base, table: w.table, address: w.address, value: w.value, learnedMin: r.min, learnedMax: r.max, learnedWrites: r.n, margin: m },
+      key: `modbus.write-out-of-range|${e.src}|${e.dst}|${e.unit}|${w.table}:${w.address}`, ts: e.ts,
+    });
+    break;
+  }
+  return out;
+}
