@@ -88,7 +88,10 @@ export function parseSiteConfig(text: string, name: string): SiteConfig {
   if (raw === null || raw === undefined) throw new ConfigError(`${name}: the file is empty`);
   const result = siteSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${name}: ${formatPath(i.path)}: ${i.message}`);
+    const lines = result.error.issues.map((i) => {
+      const reason = i.code === "invalid_type" && i.message.endsWith("received undefined") ? "is required" : i.message;
+      return `${name}: ${formatPath(i.path)}: ${reason}`;
+    });
     throw new ConfigError(lines.join("\n"));
   }
   const cfg = result.data;
