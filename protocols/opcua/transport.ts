@@ -20,9 +20,9 @@ export function messageLength(h: Uint8Array): number {
   return size < OPCUA_MIN_PDU || size > OPCUA_MAX_PDU ? -1 : size;
 }
 
-/** Offset of the next plausible header in `data` (after offset 0), or -1: the framer's resync. */
+/** Offset of the first plausible header in `data` (0 included), or -1: the framer's resync. */
 export function findNextHeader(data: Uint8Array): number {
-  for (let i = 1; i + OPCUA_HEADER_LEN <= data.length; i++) {
+  for (let i = 0; i + OPCUA_HEADER_LEN <= data.length; i++) {
     if (messageLength(data.subarray(i, i + OPCUA_HEADER_LEN)) > 0) return i;
   }
   return -1;

@@ -15,10 +15,11 @@ export function readStatusCode(c: Cursor): number {
   return v;
 }
 
+/** StatusCode[] (Results, InputArgumentResults): not traced, Wireshark shows these as opcua.Results, not opcua.StatusCode. */
 export function readStatusCodeArray(c: Cursor, out: number[] | undefined): void {
   const n = c.arrayLength(4);
   for (let i = 0; i < n; i++) {
-    const v = readStatusCode(c);
+    const v = c.u32();
     if (out) out.push(v);
   }
 }
