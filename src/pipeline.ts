@@ -41,6 +41,7 @@ export class Pipeline {
   private nPackets = 0;
   private nBytes = 0;
   private now = -Infinity;
+  private first = 0;
   private nextSweep = -Infinity;
 
   constructor(opts: PipelineOptions) {
@@ -87,6 +88,11 @@ export class Pipeline {
     return this.now === -Infinity ? 0 : this.now;
   }
 
+  /** Packet time of the first packet (0 before it). */
+  get firstTs(): Ts {
+    return this.first;
+  }
+
   get flowsCreated(): number {
     return this.table.created;
   }
@@ -113,6 +119,7 @@ export class Pipeline {
   handlePacket(pkt: Packet): void {
     const ts = pkt.ts;
     if (ts > this.now) {
+      if (this.now === -Infinity) this.first = ts;
       this.now = ts;
       if (ts >= this.nextSweep) this.sweep(ts, pkt.frame);
     }
