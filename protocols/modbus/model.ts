@@ -62,7 +62,7 @@ export interface ModbusModel {
 
 const rangeSchema = z.object({ min: z.number(), max: z.number(), n: z.number().int().nonnegative() });
 const rangesSchema = z.array(z.tuple([z.number().int(), z.number().int()]));
-const tablesSchema = z.record(z.enum(["coils", "discrete-inputs", "input-registers", "holding-registers"]), rangesSchema);
+const tablesSchema = z.partialRecord(z.enum(["coils", "discrete-inputs", "input-registers", "holding-registers"]), rangesSchema);
 const pollSchema = z.object({
   period: z.number(),
   dispersion: z.number(),
