@@ -140,7 +140,7 @@ export class DetectionEngine {
     }
     if (ts > this.now) this.now = ts;
     if (this.ctx.mode === "learning" && this.learnStart !== undefined && this.now - this.learnStart >= this.ctx.learnSeconds) {
-      this.setMode("detecting");
+      this.endLearning(this.learnStart + this.ctx.learnSeconds);
     }
     if (this.now < this.nextTick) return;
     this.nextTick = Math.floor(this.now) + 1;
@@ -164,20 +164,25 @@ export class DetectionEngine {
   setMode(mode: Mode): void {
     if (mode === this.ctx.mode) return;
     if (mode === "detecting") {
-      this.learnedBefore = this.learnedSeconds;
-      this.ctx.mode = "detecting";
-      this.ctx.learnedSeconds = this.learnedBefore;
-      this.ctx.ts = this.now;
-      for (const a of this.analyzers) {
-        try {
-          a.endLearning?.(this.ctx);
-        } catch {
-          this.counters?.add(`internal.detect.${a.name}.exception`);
-        }
-      }
+      this.endLearning(Number.isFinite(this.now) ? this.now : (this.learnStart ?? 0));
     } else {
       this.ctx.mode = "learning";
       this.learnStart = Number.isFinite(this.now) ? this.now : undefined;
+    }
+  }
+
+  /** Learning ends at packet time `at` (the configured end, or now when switched by command). */
+  private endLearning(at: Ts): void {
+    this.learnedBefore += this.learnStart !== undefined ? Math.max(0, at - this.learnStart) : 0;
+    this.ctx.mode = "detecting";
+    this.ctx.learnedSeconds = this.learnedBefore;
+    this.ctx.ts = this.now;
+    for (const a of this.analyzers) {
+      try {
+        a.endLearning?.(this.ctx);
+      } catch {
+        this.counters?.add(`internal.detect.${a.name}.exception`);
+      }
     }
   }
 

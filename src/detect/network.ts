@@ -35,8 +35,6 @@ export class NetworkAnalyzer implements Analyzer {
   private pairCount = 0;
   /** Flows already judged at flow.start (so flow.end does not judge them again). */
   private readonly judged = new Set<string>();
-  /** Hosts, MAC pairs already reported as new in detection (the model stays the baseline). */
-  private readonly reported = new Set<string>();
   dropped = 0;
 
   constructor(private readonly zoneMap: { allows(from: string, to: string, t: "tcp" | "udp", port: number, svc: string): boolean }) {}
@@ -107,7 +105,7 @@ export class NetworkAnalyzer implements Analyzer {
     if (!known) {
       const pz = peer ? ctx.zoneOf(peer) : undefined;
       const relevant = !isInternet(z) && (isOtLevel(z.level) || isDmzLevel(z.level) || (pz !== undefined && isOtLevel(pz.level)));
-      if (!relevant || this.seen(`asset|${ip}`)) return;
+      if (!relevant) return;
       out.push({
         kind: "net.new-asset",
         severity: isOtLevel(z.level) ? "high" : "medium",
@@ -118,12 +116,12 @@ export class NetworkAnalyzer implements Analyzer {
           `${formatSeconds(ctx.learnedSeconds)} of learning`,
         attack: ["T0848"],
         evidence: { ip, mac: m ?? "", peer, zone: z.name, frame },
+        key: `net.new-asset|${ip}`,
       });
       return;
     }
     if (!m || known.length === 0 || known.includes(m) || isItLevel(z.level) || isInternet(z)) return;
     if (known.every((k) => this.sharedMac(k)) || this.sharedMac(m)) return;
-    if (this.seen(`mac|${ip}|${m}`)) return;
     out.push({
       kind: "net.new-mac",
       severity: "high",
@@ -144,12 +142,6 @@ export class NetworkAnalyzer implements Analyzer {
       this.shared = new Set([...use].filter(([, n]) => n >= SHARED_MAC_MIN_IPS).map(([m]) => m));
     }
     return this.shared.has(mac);
-  }
-
-  private seen(key: string): boolean {
-    if (this.reported.has(key)) return true;
-    if (this.reported.size < MAX_NET_HOSTS) this.reported.add(key);
-    return false;
   }
 
   /** Judge one flow (client → server). */
@@ -216,7 +208,7 @@ export class NetworkAnalyzer implements Analyzer {
         return;
       }
     }
-    if (!this.aroundOt(zc, zs)) return;
+    if (allowed || !this.aroundOt(zc, zs)) return; // a conduit allows this crossing by design, for any host of the zones
     const services = this.model.pairs[`${f.client}>${f.server}`];
     if (!services) {
       out.push({
@@ -278,7 +270,6 @@ export class NetworkAnalyzer implements Analyzer {
     this.hostCount = Object.keys(this.model.hosts).length;
     this.pairCount = Object.keys(this.model.pairs).length;
     this.shared = undefined;
-    this.reported.clear();
   }
 
   /** Folds an accepted anomaly into the model: the host/MAC, crossing or pair service is learned. */
