@@ -15,7 +15,7 @@ import type {
 import { decodeMessage, type DecodedMessage } from "./message.ts";
 import { thumbprint } from "./services/create-session.ts";
 import { SERVICE_FAULT_ID } from "./services/service-fault.ts";
-import { serviceName } from "./services/registry.ts";
+import { lookupService, serviceName } from "./services/registry.ts";
 import { opcuaTracer, type OpcuaTraceRecord } from "./trace.ts";
 import { ChunkAssembler, chunkTypeOf, readError, readHello, readSecureChunk, type Hello, type SecureChunk } from "./transport.ts";
 import { Cursor, DecodeError } from "./types/cursor.ts";
@@ -142,7 +142,7 @@ export class OpcuaSession implements ProtocolSession {
       if (dir === 0) this.clientCert = tp;
       else this.serverCert = tp;
     } else {
-      sc = readSecureChunk(pdu, type, this.encrypted);
+      sc = readSecureChunk(pdu, type, this.encrypted && !this.signedOnly(pdu, type));
     }
     if (sc.channelId !== 0) this.channelId = sc.channelId;
     if (sc.tokenId !== undefined) this.tokenId = sc.tokenId;
@@ -169,6 +169,22 @@ export class OpcuaSession implements ProtocolSession {
     else if (type === "CLO") this.emitChannel(ctx, "close", undefined, undefined);
     else this.onService(dir, sc.requestId, m, ctx);
     if (tracer) tracer(this.record(ctx, dir, sc, m));
+  }
+
+  /**
+   * With a policy other than None, OPN is always encrypted but MSG/CLO are encrypted only in SignAndEncrypt mode; in Sign
+   * mode the sequence header and body are clear, followed by the signature (Part 6 §6.7.2). The mode itself travels
+   * inside the encrypted OPN, so it is learned from the first MSG: a clear body starts with the NodeId of a known
+   * service type (four-byte encoding, namespace 0) — ciphertext matches that by chance with probability < 2^-24.
+   */
+  private signedOnly(pdu: Uint8Array, type: MessageType): boolean {
+    if (this.mode === "Sign") return true;
+    if (this.mode !== "unknown") return false;
+    const at = 24; // message header 8 + channel id 4 + token id 4 + sequence header 8
+    const clear = pdu.length >= at + 4 && pdu[at] === 0x01 && pdu[at + 1] === 0x00 &&
+      lookupService((pdu[at + 2] ?? 0) | ((pdu[at + 3] ?? 0) << 8)) !== undefined;
+    if (type === "MSG") this.mode = clear ? "Sign" : "SignAndEncrypt";
+    return clear;
   }
 
   private record(ctx: SessionContext, dir: Dir, sc: SecureChunk, m?: DecodedMessage): OpcuaTraceRecord {

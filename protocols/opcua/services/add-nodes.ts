@@ -1,10 +1,28 @@
 // AddNodes (OPC UA Part 4 §5.7.2: NodesToAdd: AddNodesItem[] (ParentNodeId, ReferenceTypeId, RequestedNewNodeId,
 // BrowseName, NodeClass, NodeAttributes, TypeDefinition) → Results: AddNodesResult[] (StatusCode, AddedNodeId)).
 // Node management from a client is rare in a running plant and worth seeing: the parents and new nodes are kept.
-import { readExtensionObject, readQualifiedName, readStatusCode, skipDiagnosticInfoArray } from "../types/builtins.ts";
+import {
+  readExtensionObject, readLocalizedText, readQualifiedName, readStatusCode, readVariant, skipDiagnosticInfoArray,
+} from "../types/builtins.ts";
+import type { Cursor } from "../types/cursor.ts";
 import { readExpandedNodeId, readNodeId } from "../types/node-id.ts";
 import { pushBounded } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
+
+/**
+ * NodeAttributes bodies (Part 4 §7.19): only VariableAttributes (357) and VariableTypeAttributes (366) hold a NodeId
+ * (DataType) and a Value; the other attribute sets (Object, Method, ObjectType, ReferenceType, DataType, View) hold
+ * texts, masks and flags only, so their bodies are left unread.
+ */
+function readNodeAttributes(typeId: number, b: Cursor): void {
+  if (typeId !== 357 && typeId !== 366) return;
+  b.skip(4); // SpecifiedAttributes
+  readLocalizedText(b); // DisplayName
+  readLocalizedText(b); // Description
+  b.skip(4 + 4); // WriteMask, UserWriteMask
+  readVariant(b); // Value
+  readNodeId(b); // DataType
+}
 
 export const addNodes: ServiceCodec = {
   name: "AddNodes",
@@ -19,7 +37,7 @@ export const addNodes: ServiceCodec = {
       readExpandedNodeId(c); // RequestedNewNodeId
       readQualifiedName(c);
       c.skip(4); // NodeClass
-      readExtensionObject(c); // NodeAttributes (body not walked)
+      readExtensionObject(c, readNodeAttributes); // NodeAttributes
       readExpandedNodeId(c); // TypeDefinition
     }
     return { nodes, itemCount: n };

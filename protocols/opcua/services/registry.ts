@@ -17,23 +17,25 @@ import { findServers } from "./find-servers.ts";
 import { getEndpoints } from "./get-endpoints.ts";
 import { publish } from "./publish.ts";
 import { read } from "./read.ts";
+import { findServersOnNetwork, registerServer, registerServer2 } from "./register-server.ts";
 import { translateBrowsePaths } from "./translate-browse-paths.ts";
 import { write } from "./write.ts";
 
 const DECODED: readonly ServiceCodec[] = [
   findServers, getEndpoints, createSession, activateSession, closeSession, browse, browseNext, translateBrowsePaths, read,
-  write, call, createSubscription, createMonitoredItems, publish, deleteSubscriptions, addNodes,
+  write, call, createSubscription, createMonitoredItems, publish, deleteSubscriptions, addNodes, registerServer,
+  registerServer2, findServersOnNetwork,
 ];
 
 /** [request id, response id, name] of the services whose bodies we do not decode (header and ServiceResult only). */
 const NAMED_ONLY: readonly (readonly [number, number, string])[] = [
-  [437, 440, "RegisterServer"], [446, 449, "OpenSecureChannel"], [452, 455, "CloseSecureChannel"], [479, 482, "Cancel"],
+    [446, 449, "OpenSecureChannel"], [452, 455, "CloseSecureChannel"], [479, 482, "Cancel"],
   [494, 497, "AddReferences"], [500, 503, "DeleteNodes"], [506, 509, "DeleteReferences"],
   [560, 563, "RegisterNodes"], [566, 569, "UnregisterNodes"], [615, 618, "QueryFirst"], [621, 624, "QueryNext"],
   [664, 667, "HistoryRead"], [700, 703, "HistoryUpdate"], [763, 766, "ModifyMonitoredItems"],
   [769, 772, "SetMonitoringMode"], [775, 778, "SetTriggering"], [781, 784, "DeleteMonitoredItems"],
   [793, 796, "ModifySubscription"], [799, 802, "SetPublishingMode"], [832, 835, "Republish"],
-  [841, 844, "TransferSubscriptions"], [12208, 12209, "FindServersOnNetwork"], [12211, 12212, "RegisterServer2"],
+  [841, 844, "TransferSubscriptions"],
 ];
 
 export interface ServiceEntry {
