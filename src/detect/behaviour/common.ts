@@ -1,0 +1,83 @@
+// Shared pieces of the behaviour analyzers: zone predicates (Purdue levels from the site config), bounded maps and
+// sets (every table an analyzer keeps has a named limit and evicts its oldest entry), the model-file envelope, and
+// event guards for the core flow events.
+
+import { z } from "zod";
+import type { ArpEvent, EventBase, FlowEndEvent, FlowStartEvent } from "../../core/types.ts";
+import type { ZoneInfo } from "../types.ts";
+
+/** OT = Purdue levels 0–3 and the DMZ (3.5): the hosts whose misbehaviour matters most. */
+export function isOtOrDmz(z: ZoneInfo): boolean {
+  return Number.isFinite(z.level) && z.level <= 3.5;
+}
+
+/** Control and supervisory levels (0–3), without the DMZ. */
+export function isOt(z: ZoneInfo): boolean {
+  return Number.isFinite(z.level) && z.level <= 3;
+}
+
+/** IT side: enterprise levels (≥ 4) and the internet. */
+export function isItOrInternet(z: ZoneInfo): boolean {
+  return z.name === "internet" || (Number.isFinite(z.level) && z.level >= 4);
+}
+
+export function isInternet(z: ZoneInfo): boolean {
+  return z.name === "internet";
+}
+
+/** Inserts into a Map, evicting the oldest entry when the limit is reached (Maps iterate in insertion order). */
+export function setBounded<K, V>(m: Map<K, V>, key: K, value: V, max: number): void {
+  if (!m.has(key) && m.size >= max) {
+    const oldest = m.keys().next();
+    if (!oldest.done) m.delete(oldest.value);
+  }
+  m.set(key, value);
+}
+
+export function addBounded<T>(s: Set<T>, value: T, max: number): void {
+  if (!s.has(value) && s.size >= max) {
+    const oldest = s.values().next();
+    if (!oldest.done) s.delete(oldest.value);
+  }
+  s.add(value);
+}
+
+export function isFlowStart(e: EventBase): e is FlowStartEvent {
+  return e.type === "flow.start";
+}
+
+export function isFlowEnd(e: EventBase): e is FlowEndEvent {
+  return e.type === "flow.end";
+}
+
+export function isArp(e: EventBase): e is ArpEvent {
+  return e.type === "arp";
+}
+
+/** Envelope of every behaviour model file: a version and sorted string lists / numeric maps, diffable as JSON. */
+export const stringList = z.array(z.string());
+export const numberMap = z.record(z.string(), z.number());
+
+export function sortedList(s: Iterable<string>): string[] {
+  return [...s].sort();
+}
+
+export function sortedRecord(m: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k) ?? 0;
+  return out;
+}
+
+/** Formats seconds for summaries: "45 s", "2 min", "1.5 h". */
+export function formatSeconds(s: number): string {
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 6) / 10} min`;
+  return `${Math.round(s / 360) / 10} h`;
+}
+
+/** Formats a byte count for summaries. */
+export function formatBytes(n: number): string {
+  if (n < 10_000) return `${n} B`;
+  if (n < 10_000_000) return `${Math.round(n / 1024)} KiB`;
+  return `${Math.round(n / 1048576)} MiB`;
+}
