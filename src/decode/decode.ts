@@ -1,12 +1,12 @@
 // Frame → Packet: the link layer (LINKTYPE_ETHERNET 1 with 802.1Q/802.1ad/QinQ tags, LINKTYPE_LINUX_SLL 113 and SLL2 276,
 // LINKTYPE_RAW 101 / DLT_RAW 12 and 14, LINKTYPE_IPV4 228 / IPV6 229, LINKTYPE_NULL 0 and LOOP 108), then ip.ts.
-// Link-type numbers: https://www.tcpdump.org/linktypes.html. One Packet is reused for every frame (fields reset, views
-// into frame.data), so a packet is valid only as long as its frame's data: consumers copy what they keep.
+// Link-type numbers: https://www.tcpdump.org/linktypes.html. One Packet (from createPacket) is reused for every frame:
+// fields reset, byte views into frame.data built lazily (packet.ts), so a packet is valid only as long as its frame's
+// data, i.e. during the reader's callback: consumers copy what they keep.
 import type { Counters } from "../core/counters.ts";
 import type { Frame, Packet } from "../core/types.ts";
 import { decodeArp, decodeIpv4, decodeIpv6, drop } from "./ip.ts";
-
-const EMPTY = new Uint8Array(0);
+import { DecodedPacket } from "./packet.ts";
 
 const ETH_IPV4 = 0x0800;
 const ETH_ARP = 0x0806;
@@ -19,30 +19,13 @@ const ETH_QINQ_OLD2 = 0x9200;
 /** Deepest tag stack we walk; more tags than this is not a real frame. */
 export const MAX_VLAN_TAGS = 4;
 
+/** The Packet to pass to decodeFrame for every frame (one per pipeline). */
 export function createPacket(): Packet {
-  return {
-    frame: 0,
-    ts: 0,
-    srcMac: undefined,
-    dstMac: undefined,
-    vlan: -1,
-    ipVersion: 0,
-    srcIp: EMPTY,
-    dstIp: EMPTY,
-    ttl: 0,
-    proto: 0,
-    fragment: false,
-    srcPort: 0,
-    dstPort: 0,
-    seq: 0,
-    ack: 0,
-    tcpFlags: 0,
-    window: 0,
-    payload: EMPTY,
-    ipLen: 0,
-    arp: undefined,
-  };
+  return new DecodedPacket();
 }
+
+/** Used only when a caller passes a Packet not made by createPacket: decoded here, then copied field by field. */
+const scratch = new DecodedPacket();
 
 /**
  * Decodes `frame` into `pkt` (reset first). Returns true when the packet carries IP (any protocol) or ARP worth passing
@@ -50,45 +33,33 @@ export function createPacket(): Packet {
  * Never throws on any input.
  */
 export function decodeFrame(frame: Frame, pkt: Packet, counters: Counters): boolean {
-  pkt.frame = frame.index;
-  pkt.ts = frame.ts;
-  pkt.srcMac = undefined;
-  pkt.dstMac = undefined;
-  pkt.vlan = -1;
-  pkt.ipVersion = 0;
-  pkt.srcIp = EMPTY;
-  pkt.dstIp = EMPTY;
-  pkt.ttl = 0;
-  pkt.proto = 0;
-  pkt.fragment = false;
-  pkt.srcPort = 0;
-  pkt.dstPort = 0;
-  pkt.seq = 0;
-  pkt.ack = 0;
-  pkt.tcpFlags = 0;
-  pkt.window = 0;
-  pkt.payload = EMPTY;
-  pkt.ipLen = 0;
-  pkt.arp = undefined;
+  if (pkt instanceof DecodedPacket) return decodeInto(frame, pkt, counters);
+  const ok = decodeInto(frame, scratch, counters);
+  copyPacket(scratch, pkt);
+  return ok;
+}
+
+function decodeInto(frame: Frame, pkt: DecodedPacket, counters: Counters): boolean {
+  pkt.reset(frame.data, frame.index, frame.ts);
   const d = frame.data;
   const end = d.length;
   switch (frame.linkType) {
     case 1: {
       if (end < 14) return drop(counters, "decode.ethernet.truncated");
-      pkt.dstMac = d.subarray(0, 6);
-      pkt.srcMac = d.subarray(6, 12);
+      pkt.dstMacOff = 0;
+      pkt.srcMacOff = 6;
       return decodeEthertype(d, 14, end, (d[12]! << 8) | d[13]!, pkt, counters);
     }
     case 113: {
       // Linux cooked v1: packet type, ARPHRD type, address length, 8 address bytes, protocol.
       if (end < 16) return drop(counters, "decode.sll.truncated");
-      if (((d[2]! << 8) | d[3]!) === 1 && ((d[4]! << 8) | d[5]!) === 6) pkt.srcMac = d.subarray(6, 12);
+      if (((d[2]! << 8) | d[3]!) === 1 && ((d[4]! << 8) | d[5]!) === 6) pkt.srcMacOff = 6;
       return decodeEthertype(d, 16, end, (d[14]! << 8) | d[15]!, pkt, counters);
     }
     case 276: {
       // Linux cooked v2: protocol, reserved, interface index, ARPHRD type, packet type, address length, 8 address bytes.
       if (end < 20) return drop(counters, "decode.sll2.truncated");
-      if (((d[8]! << 8) | d[9]!) === 1 && d[11] === 6) pkt.srcMac = d.subarray(12, 18);
+      if (((d[8]! << 8) | d[9]!) === 1 && d[11] === 6) pkt.srcMacOff = 12;
       return decodeEthertype(d, 20, end, (d[0]! << 8) | d[1]!, pkt, counters);
     }
     case 101:
@@ -115,7 +86,7 @@ export function decodeFrame(frame: Frame, pkt: Packet, counters: Counters): bool
   }
 }
 
-function decodeEthertype(d: Uint8Array, off: number, end: number, type: number, pkt: Packet, counters: Counters): boolean {
+function decodeEthertype(d: Uint8Array, off: number, end: number, type: number, pkt: DecodedPacket, counters: Counters): boolean {
   let tags = 0;
   while (type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_OLD1 || type === ETH_QINQ_OLD2) {
     if (end - off < 4) return drop(counters, "decode.vlan.truncated");
@@ -130,10 +101,33 @@ function decodeEthertype(d: Uint8Array, off: number, end: number, type: number, 
   return drop(counters, "decode.ethertype.unknown");
 }
 
-function decodeRawIp(d: Uint8Array, off: number, end: number, pkt: Packet, counters: Counters): boolean {
+function decodeRawIp(d: Uint8Array, off: number, end: number, pkt: DecodedPacket, counters: Counters): boolean {
   if (end - off < 1) return drop(counters, "decode.raw.truncated");
   const v = d[off]! >> 4;
   if (v === 4) return decodeIpv4(d, off, end, pkt, counters);
   if (v === 6) return decodeIpv6(d, off, end, pkt, counters);
   return drop(counters, "decode.raw.unknown-version");
+}
+
+function copyPacket(from: DecodedPacket, to: Packet): void {
+  to.frame = from.frame;
+  to.ts = from.ts;
+  to.srcMac = from.srcMac;
+  to.dstMac = from.dstMac;
+  to.vlan = from.vlan;
+  to.ipVersion = from.ipVersion;
+  to.srcIp = from.srcIp;
+  to.dstIp = from.dstIp;
+  to.ttl = from.ttl;
+  to.proto = from.proto;
+  to.fragment = from.fragment;
+  to.srcPort = from.srcPort;
+  to.dstPort = from.dstPort;
+  to.seq = from.seq;
+  to.ack = from.ack;
+  to.tcpFlags = from.tcpFlags;
+  to.window = from.window;
+  to.payload = from.payload;
+  to.ipLen = from.ipLen;
+  to.arp = from.arp;
 }

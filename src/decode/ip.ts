@@ -1,9 +1,9 @@
 // Network and transport layers: IPv4 (RFC 791; fragments per §2.3), IPv6 (RFC 8200 §4 extension headers: hop-by-hop,
 // routing, fragment, destination options; AH per RFC 4302 §2.2), TCP (RFC 9293 §3.1), UDP (RFC 768), ICMP/ICMPv6 (payload
-// only) and ARP (RFC 826, Ethernet/IPv4). Every function fills the reused Packet in place with subarray views (no copy)
+// only) and ARP (RFC 826, Ethernet/IPv4). Every function fills the reused DecodedPacket in place with offsets (views are built lazily, no copy)
 // and returns false when the packet is dropped (truncated or malformed header, counted as decode.<layer>.*).
 import type { Counters } from "../core/counters.ts";
-import type { Packet } from "../core/types.ts";
+import type { DecodedPacket } from "./packet.ts";
 
 const IPPROTO_HOPOPTS = 0;
 const IPPROTO_ROUTING = 43;
@@ -13,7 +13,7 @@ const IPPROTO_DSTOPTS = 60;
 const TCP = 6;
 const UDP = 17;
 
-export function decodeIpv4(d: Uint8Array, off: number, end: number, pkt: Packet, counters: Counters): boolean {
+export function decodeIpv4(d: Uint8Array, off: number, end: number, pkt: DecodedPacket, counters: Counters): boolean {
   if (end - off < 20) return drop(counters, "decode.ipv4.truncated");
   const vihl = d[off]!;
   const ihl = (vihl & 0x0f) * 4;
@@ -30,22 +30,22 @@ export function decodeIpv4(d: Uint8Array, off: number, end: number, pkt: Packet,
   pkt.ttl = d[off + 8]!;
   const proto = d[off + 9]!;
   pkt.proto = proto;
-  pkt.srcIp = d.subarray(off + 12, off + 16);
-  pkt.dstIp = d.subarray(off + 16, off + 20);
+  pkt.srcIpOff = off + 12;
+  pkt.dstIpOff = off + 16;
   const frag = (d[off + 6]! << 8) | d[off + 7]!;
   if ((frag & 0x3fff) !== 0) {
     pkt.fragment = true;
     counters.add("decode.ipv4.fragment");
     if ((frag & 0x1fff) !== 0) {
       // Later fragments carry no transport header: pass the bytes on, without ports.
-      pkt.payload = d.subarray(off + ihl, ipEnd);
+      setPayload(pkt, off + ihl, ipEnd);
       return true;
     }
   }
   return decodeTransport(d, off + ihl, ipEnd, proto, pkt, counters);
 }
 
-export function decodeIpv6(d: Uint8Array, off: number, end: number, pkt: Packet, counters: Counters): boolean {
+export function decodeIpv6(d: Uint8Array, off: number, end: number, pkt: DecodedPacket, counters: Counters): boolean {
   if (end - off < 40) return drop(counters, "decode.ipv6.truncated");
   if (d[off]! >> 4 !== 6) return drop(counters, "decode.ipv6.bad-header");
   const plen = (d[off + 4]! << 8) | d[off + 5]!;
@@ -54,8 +54,8 @@ export function decodeIpv6(d: Uint8Array, off: number, end: number, pkt: Packet,
   pkt.ipVersion = 6;
   pkt.ipLen = 40 + (plen === 0 ? end - off - 40 : plen);
   pkt.ttl = d[off + 7]!;
-  pkt.srcIp = d.subarray(off + 8, off + 24);
-  pkt.dstIp = d.subarray(off + 24, off + 40);
+  pkt.srcIpOff = off + 8;
+  pkt.dstIpOff = off + 24;
   let next = d[off + 6]!;
   let p = off + 40;
   while (next === IPPROTO_HOPOPTS || next === IPPROTO_ROUTING || next === IPPROTO_FRAGMENT || next === IPPROTO_DSTOPTS || next === IPPROTO_AH) {
@@ -68,7 +68,7 @@ export function decodeIpv6(d: Uint8Array, off: number, end: number, pkt: Packet,
       p += 8;
       if (fragOffset !== 0) {
         pkt.proto = nh;
-        pkt.payload = d.subarray(p, ipEnd);
+        setPayload(pkt, p, ipEnd);
         return true;
       }
     } else {
@@ -81,7 +81,7 @@ export function decodeIpv6(d: Uint8Array, off: number, end: number, pkt: Packet,
   return decodeTransport(d, p, ipEnd, next, pkt, counters);
 }
 
-function decodeTransport(d: Uint8Array, p: number, end: number, proto: number, pkt: Packet, counters: Counters): boolean {
+function decodeTransport(d: Uint8Array, p: number, end: number, proto: number, pkt: DecodedPacket, counters: Counters): boolean {
   if (proto === TCP) {
     if (end - p < 20) return drop(counters, "decode.tcp.truncated");
     const doff = (d[p + 12]! >> 4) * 4;
@@ -93,7 +93,7 @@ function decodeTransport(d: Uint8Array, p: number, end: number, proto: number, p
     pkt.ack = ((d[p + 8]! << 24) | (d[p + 9]! << 16) | (d[p + 10]! << 8) | d[p + 11]!) >>> 0;
     pkt.tcpFlags = d[p + 13]!;
     pkt.window = (d[p + 14]! << 8) | d[p + 15]!;
-    pkt.payload = d.subarray(p + doff, end);
+    setPayload(pkt, p + doff, end);
     return true;
   }
   if (proto === UDP) {
@@ -102,15 +102,20 @@ function decodeTransport(d: Uint8Array, p: number, end: number, proto: number, p
     pkt.dstPort = (d[p + 2]! << 8) | d[p + 3]!;
     const ulen = (d[p + 4]! << 8) | d[p + 5]!;
     // A UDP length shorter than the header is bogus (or 0 in a jumbogram): fall back to the IP bound.
-    pkt.payload = d.subarray(p + 8, ulen >= 8 && p + ulen < end ? p + ulen : end);
+    setPayload(pkt, p + 8, ulen >= 8 && p + ulen < end ? p + ulen : end);
     return true;
   }
   // ICMP, ICMPv6 and any other protocol: the body as payload, no ports.
-  pkt.payload = d.subarray(p, end);
+  setPayload(pkt, p, end);
   return true;
 }
 
-export function decodeArp(d: Uint8Array, off: number, end: number, pkt: Packet, counters: Counters): boolean {
+function setPayload(pkt: DecodedPacket, from: number, to: number): void {
+  pkt.payOff = from;
+  pkt.payEnd = to;
+}
+
+export function decodeArp(d: Uint8Array, off: number, end: number, pkt: DecodedPacket, counters: Counters): boolean {
   if (end - off < 8) return drop(counters, "decode.arp.truncated");
   const hlen = d[off + 4]!;
   const plen = d[off + 5]!;
