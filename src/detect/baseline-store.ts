@@ -30,7 +30,8 @@ export class BaselineError extends Error {
   override readonly name = "BaselineError";
 }
 
-function sortKeys(v: unknown): unknown {
+/** A copy of `v` with object keys sorted at every depth (arrays keep their order): canonical JSON for diffs and goldens. */
+export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};

@@ -1,0 +1,239 @@
+// Passive asset inventory (issue 3 §2): per IP its MACs and the IEEE vendor of each, zone and Purdue level, roles
+// (Modbus client/server with unit ids, OPC UA client/server with application URI, product and name from
+// CreateSession/FindServers, any other protocol's client/server), Modbus device identification (FC43/14 objects),
+// services it answers, first/last seen in packet time. A host enters the inventory only once it has sent something
+// (a flow, an ARP, an answered transaction): a scanned address that never answered is not an asset.
+
+import type { ArpEvent, EventBase, FlowEndEvent, FlowStartEvent } from "../core/types.ts";
+import { sortKeys } from "../detect/baseline-store.ts";
+import { isoTime } from "../detect/engine.ts";
+import { isGroupAddress, parseIpv4 } from "../detect/ip.ts";
+import { flowFacts } from "../detect/network-model.ts";
+import type { ZoneInfo } from "../detect/types.ts";
+import { fallbackZone } from "../detect/zones.ts";
+import { vendorOf } from "./oui.ts";
+
+/** Bounds: assets, MACs/services/endpoints per asset, pending destination MACs, length of any text kept. */
+export const MAX_ASSETS = 65_536;
+export const MAX_PER_ASSET = 32;
+export const MAX_PENDING_MACS = 65_536;
+export const MAX_TEXT = 256;
+
+/** Modbus FC43/14 object ids (Modbus Application Protocol v1.1b3 §6.21, table "Device identification objects"). */
+const DEVICE_ID_OBJECTS: Record<number, string> = {
+  0: "VendorName", 1: "ProductCode", 2: "MajorMinorRevision", 3: "VendorUrl", 4: "ProductName", 5: "ModelName",
+  6: "UserApplicationName",
+};
+const ANSWERED = new Set(["ok", "exception", "fault", "bad"]);
+const NULL_MACS = new Set(["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"]);
+
+interface AssetState {
+  ip: string;
+  firstTs: number;
+  lastTs: number;
+  macs: Set<string>;
+  roles: Set<string>;
+  services: Set<string>;
+  modbusClientUnits: Set<number>;
+  modbusServerUnits: Set<number>;
+  deviceId: Map<string, string>;
+  opcua: { applicationUri?: string; productUri?: string; applicationName?: string; endpointUrls: Set<string> };
+}
+
+/** One asset in the snapshot (JSON, keys sorted on export). */
+export interface AssetRecord {
+  ip: string;
+  macs: { mac: string; vendor: string | null }[];
+  /** Vendor of the first MAC with a registered vendor, or null. */
+  vendor: string | null;
+  zone: string;
+  level: number | null;
+  first_seen: string;
+  last_seen: string;
+  roles: string[];
+  services: string[];
+  modbus?: { client_units: number[]; server_units: number[]; device_id: Record<string, string> };
+  opcua?: { application_uri: string | null; product_uri: string | null; application_name: string | null; endpoint_urls: string[] };
+}
+
+const clip = (s: string): string => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
+
+function addBounded<T>(set: Set<T>, v: T): void {
+  if (set.size < MAX_PER_ASSET) set.add(v);
+}
+
+export class AssetInventory {
+  private readonly assets = new Map<string, AssetState>();
+  /** Destination MACs seen on flow.start for hosts not yet proven to exist. */
+  private readonly pendingMac = new Map<string, string>();
+  /** Assets not recorded because MAX_ASSETS was reached. */
+  dropped = 0;
+
+  constructor(private readonly zones: { zoneOf(ip: string): ZoneInfo } = { zoneOf: fallbackZone }) {}
+
+  get size(): number {
+    return this.assets.size;
+  }
+
+  observe(event: EventBase): void {
+    switch (event.type) {
+      case "flow.start": {
+        const e = event as FlowStartEvent;
+        this.touch(e.src, e.ts, e.srcMac);
+        if (e.dstMac && !this.assets.has(e.dst) && this.pendingMac.size < MAX_PENDING_MACS) this.pendingMac.set(e.dst, e.dstMac);
+        else if (e.dstMac) this.addMac(this.assets.get(e.dst), e.dstMac);
+        return;
+      }
+      case "flow.end": {
+        const e = event as FlowEndEvent;
+        const answered = e.transport === "tcp" ? e.established : e.pktsToClient > 0;
+        this.touch(e.src, e.ts, undefined);
+        if (!answered) return;
+        const f = flowFacts(e, false);
+        const server = f ? this.touch(f.server, e.ts, undefined) : undefined;
+        if (f && server) addBounded(server.services, f.service);
+        return;
+      }
+      case "arp": {
+        const e = event as ArpEvent;
+        if (e.senderIp && e.senderIp !== "0.0.0.0") this.touch(e.senderIp, e.ts, e.senderMac);
+        return;
+      }
+      default:
+        this.observeProtocol(event);
+    }
+  }
+
+  /** Protocol transactions: client and server roles, Modbus units and device id, OPC UA application descriptions. */
+  private observeProtocol(event: EventBase): void {
+    const dot = event.type.indexOf(".");
+    const proto = dot < 0 ? event.type : event.type.slice(0, dot);
+    const status = (event as { status?: unknown }).status;
+    const client = this.touch(event.src, event.ts, undefined);
+    if (client) client.roles.add(`${proto}-client`);
+    const answered = typeof status === "string" ? ANSWERED.has(status) : event.type === "opcua.hello";
+    const server = answered ? this.touch(event.dst, event.ts, undefined) : undefined;
+    if (server) server.roles.add(`${proto}-server`);
+
+    if (event.type === "modbus") {
+      const e = event as EventBase & { unit?: number; fc?: number; response?: { mei?: number; objects?: readonly { id: number; value: string }[] } };
+      if (typeof e.unit === "number") {
+        if (client) addBounded(client.modbusClientUnits, e.unit);
+        if (server) addBounded(server.modbusServerUnits, e.unit);
+      }
+      if (server && e.fc === 43 && e.response?.objects) {
+        for (const o of e.response.objects) {
+          if (server.deviceId.size >= MAX_PER_ASSET && !server.deviceId.has(String(o.id))) break;
+          server.deviceId.set(DEVICE_ID_OBJECTS[o.id] ?? `object_${o.id}`, clip(o.value));
+        }
+      }
+    } else if (event.type === "opcua.service") {
+      const e = event as EventBase & { service?: string; request?: OpcuaDesc; response?: OpcuaDesc };
+      if (e.service === "CreateSession" && client && e.request) {
+        // CreateSession request: ClientDescription (Part 4 §5.6.2) = the client's application; serverUri = the server's.
+        setDesc(client, e.request.clientUri, e.request.productUri, e.request.applicationName);
+        if (server && e.request.serverUri) server.opcua.applicationUri ??= clip(e.request.serverUri);
+      }
+      if (e.service === "FindServers" && server && e.response) {
+        setDesc(server, e.response.serverUri, e.response.productUri, e.response.applicationName);
+      }
+      const url = e.request?.endpointUrl;
+      if (server && url) addBounded(server.opcua.endpointUrls, clip(url));
+    } else if (event.type === "opcua.hello" && server) {
+      const url = (event as { endpointUrl?: string }).endpointUrl;
+      if (url) addBounded(server.opcua.endpointUrls, clip(url));
+    }
+  }
+
+  private touch(ip: string, ts: number, mac: string | undefined): AssetState | undefined {
+    if (!ip || isGroupAddress(ip)) return undefined;
+    let a = this.assets.get(ip);
+    if (!a) {
+      if (this.assets.size >= MAX_ASSETS) {
+        this.dropped++;
+        return undefined;
+      }
+      a = {
+        ip, firstTs: ts, lastTs: ts, macs: new Set(), roles: new Set(), services: new Set(), modbusClientUnits: new Set(),
+        modbusServerUnits: new Set(), deviceId: new Map(), opcua: { endpointUrls: new Set() },
+      };
+      this.assets.set(ip, a);
+      const pending = this.pendingMac.get(ip);
+      if (pending) {
+        this.pendingMac.delete(ip);
+        this.addMac(a, pending);
+      }
+    }
+    if (ts < a.firstTs) a.firstTs = ts;
+    if (ts > a.lastTs) a.lastTs = ts;
+    if (mac) this.addMac(a, mac);
+    return a;
+  }
+
+  private addMac(a: AssetState | undefined, mac: string): void {
+    const m = mac.toLowerCase();
+    if (a && !NULL_MACS.has(m)) addBounded(a.macs, m);
+  }
+
+  get(ip: string): AssetRecord | undefined {
+    const a = this.assets.get(ip);
+    return a ? this.record(a) : undefined;
+  }
+
+  private record(a: AssetState): AssetRecord {
+    const z = this.zones.zoneOf(a.ip);
+    const macs = [...a.macs].sort().map((mac) => ({ mac, vendor: vendorOf(mac) ?? null }));
+    const r: AssetRecord = {
+      ip: a.ip, macs, vendor: macs.find((m) => m.vendor)?.vendor ?? null, zone: z.name,
+      level: Number.isNaN(z.level) ? null : z.level, first_seen: isoTime(a.firstTs), last_seen: isoTime(a.lastTs),
+      roles: [...a.roles].sort(), services: [...a.services].sort(),
+    };
+    if (a.modbusClientUnits.size || a.modbusServerUnits.size || a.deviceId.size) {
+      r.modbus = {
+        client_units: [...a.modbusClientUnits].sort((x, y) => x - y), server_units: [...a.modbusServerUnits].sort((x, y) => x - y),
+        device_id: Object.fromEntries([...a.deviceId].sort(([x], [y]) => x.localeCompare(y))),
+      };
+    }
+    const o = a.opcua;
+    if (o.applicationUri || o.productUri || o.applicationName || o.endpointUrls.size) {
+      r.opcua = {
+        application_uri: o.applicationUri ?? null, product_uri: o.productUri ?? null, application_name: o.applicationName ?? null,
+        endpoint_urls: [...o.endpointUrls].sort(),
+      };
+    }
+    return r;
+  }
+
+  /** Every asset, IPv4 in numeric order then IPv6. */
+  snapshot(): AssetRecord[] {
+    return [...this.assets.values()].sort(compareIp).map((a) => this.record(a));
+  }
+
+  /** The snapshot as pretty JSON with sorted keys (stable for golden files and diffs). */
+  toJSON(): string {
+    return `${JSON.stringify(sortKeys(this.snapshot()), null, 2)}\n`;
+  }
+}
+
+interface OpcuaDesc {
+  clientUri?: string;
+  serverUri?: string;
+  productUri?: string;
+  applicationName?: string;
+  endpointUrl?: string;
+}
+
+function setDesc(a: AssetState, uri: string | undefined, product: string | undefined, name: string | undefined): void {
+  if (uri) a.opcua.applicationUri = clip(uri);
+  if (product) a.opcua.productUri = clip(product);
+  if (name) a.opcua.applicationName = clip(name);
+}
+
+function compareIp(x: { ip: string }, y: { ip: string }): number {
+  const a = parseIpv4(x.ip);
+  const b = parseIpv4(y.ip);
+  if (a >= 0 && b >= 0) return a - b;
+  if (a >= 0) return -1;
+  if (b >= 0) return 1;
+  return x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0;
+}
