@@ -340,7 +340,7 @@ export class FlowTable<A> {
       transport: info.transport,
       service: flow.service,
       reason,
-      duration: Math.max(0, flow.lastTs - info.startTs),
+      duration: Math.max(0, Math.round((flow.lastTs - info.startTs) * 1e6) / 1e6),
       pktsToServer: flow.pkts[0],
       pktsToClient: flow.pkts[1],
       bytesToServer: flow.bytes[0],
