@@ -23,9 +23,12 @@ export interface SinkCounters {
 /** Delivers a batch in order; resolves with how many leading records were delivered (all unless it stopped early). */
 export type DeliverFn = (records: readonly SpoolRecord[]) => Promise<number>;
 
-/** Thrown by a DeliverFn for records the server will never accept: they are dropped instead of retried. */
+/**
+ * Thrown by a DeliverFn for records the server will never accept: they are not retried. `droppedItems` says how many
+ * items the server refused (InfluxDB's partial write reports it); the others of those records count as written.
+ */
 export class RejectedError extends Error {
-  constructor(message: string, readonly records: number) {
+  constructor(message: string, readonly records: number, readonly droppedItems?: number) {
     super(message);
   }
 }
@@ -120,9 +123,11 @@ export class DeliveryQueue {
         error = err;
         if (err instanceof RejectedError) {
           const bad = records.slice(0, Math.max(1, err.records));
-          const n = bad.reduce((sum, r) => sum + r.count, 0);
+          const total = bad.reduce((sum, r) => sum + r.count, 0);
+          const n = Math.min(total, err.droppedItems ?? total);
           this.c.rejected += n;
-          this.o.log(`${this.o.name}: server rejected ${n} item(s), dropped: ${err.message}`);
+          this.c.written += total - n;
+          this.o.log(`${this.o.name}: server rejected ${n} of ${total} item(s), dropped: ${err.message}`);
           this.o.spool.ack(bad);
           continue;
         }

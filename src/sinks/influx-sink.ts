@@ -188,7 +188,12 @@ export class InfluxSink {
       await this.client.writePoints(points, { precision: "u" });
     } catch (err) {
       const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
-      if (status === 400) throw new RejectedError((err as Error).message.slice(0, 300), records.length);
+      if (status === 400) {
+        // "partial write: … dropped=N": the other points of the batch were written.
+        const m = /dropped=(\d+)/.exec((err as Error).message);
+        const dropped = m ? Number(m[1]) : undefined;
+        throw new RejectedError((err as Error).message.slice(0, 300), records.length, dropped);
+      }
       // 404 database not found: someone dropped it; create it again on the next attempt.
       if (status === 404) this.schemaReady = this.opts.manageSchema === false;
       throw err;

@@ -5,7 +5,8 @@ import type { Anomaly, Severity, ZoneInfo } from "../../src/detect/types.ts";
 import type { ModbusTransactionEvent } from "../../protocols/modbus/events.ts";
 import type { OpcuaServiceEvent } from "../../protocols/opcua/events.ts";
 
-export const T0 = 1_700_000_000;
+/** Start of yesterday (UTC): window-aligned and inside the 30-day raw retention policy (older points are refused). */
+export const T0 = Math.floor(Date.now() / 86_400_000) * 86_400 - 86_400;
 
 export function zoneOf(ip: string): ZoneInfo {
   if (ip.startsWith("10.0.1.")) return { name: "enterprise", level: 4 };
