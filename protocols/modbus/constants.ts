@@ -10,8 +10,13 @@ export const MBAP_LENGTH_OFFSET = 4;
 export const MBAP_MIN_LENGTH = 2;
 /** Largest length field: unit id + 253-byte PDU (Application Protocol §4.1: PDU ≤ 253 bytes). */
 export const MBAP_MAX_LENGTH = 254;
-/** Largest ADU: 6 + 254 = 260 bytes. */
-export const MODBUS_MAX_ADU = 6 + MBAP_MAX_LENGTH;
+/**
+ * Largest length field the framing accepts. Above MBAP_MAX_LENGTH is out of spec, but Schneider UMAS (FC90) echo
+ * requests carry 254-byte PDUs (length 255, modicon_test.pcap): such ADUs are decoded and flagged "oversized-pdu".
+ */
+export const MBAP_TOLERATED_MAX_LENGTH = 260;
+/** Largest ADU the framer assembles: 6 + MBAP_TOLERATED_MAX_LENGTH (the spec's own limit is 6 + 254 = 260). */
+export const MODBUS_MAX_ADU = 6 + MBAP_TOLERATED_MAX_LENGTH;
 export const MODBUS_TCP_PORT = 502;
 
 /** Unanswered requests kept per flow before pairing stops and the flow is flagged `flooded` (Suricata uses 500). */

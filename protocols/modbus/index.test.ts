@@ -10,15 +10,17 @@ describe("modbusDissector", () => {
   it("declares tcp/502 and MBAP framing", () => {
     expect(modbusDissector).toMatchObject({ name: "modbus", transport: "tcp", ports: [502] });
     expect(modbusFraming.headerLen).toBe(7);
-    expect(modbusFraming.maxPdu).toBe(260);
+    expect(modbusFraming.maxPdu).toBe(266);
   });
 
-  it("PDU length is 6 + the length field; lengths < 2 or > 254 are impossible", () => {
+  it("PDU length is 6 + the length field; lengths < 2 or > 260 are impossible", () => {
     expect(modbusFraming.pduLength(hex("0001 0000 0006 01"))).toBe(12);
     expect(modbusFraming.pduLength(hex("0001 0000 0002 01"))).toBe(8);
     expect(modbusFraming.pduLength(hex("0001 0000 00fe 01"))).toBe(260);
     expect(modbusFraming.pduLength(hex("0001 0000 0001 01"))).toBe(-1);
-    expect(modbusFraming.pduLength(hex("0001 0000 00ff 01"))).toBe(-1);
+    // Schneider UMAS sends length 255 (out of spec): tolerated up to 260, flagged by the decoder.
+    expect(modbusFraming.pduLength(hex("0007 0000 00ff 00"))).toBe(261);
+    expect(modbusFraming.pduLength(hex("0001 0000 0105 01"))).toBe(-1);
     expect(modbusFraming.pduLength(hex("0001 0000 ffff 01"))).toBe(-1);
   });
 
@@ -41,6 +43,8 @@ describe("probeModbus", () => {
     expect(probeModbus(adu(1, 1, "03 04 0001 0002"), 1)).toBe("yes");
     expect(probeModbus(adu(1, 1, "83 02"), 1)).toBe("yes");
     expect(probeModbus(adu(1, 0, "5a 00 02"), 0)).toBe("yes");
+    // a server that opened the connection: its responses arrive in direction 0
+    expect(probeModbus(adu(1, 10, "81 06"), 0)).toBe("yes");
   });
 
   it("waits for more bytes while they agree", () => {
@@ -57,8 +61,8 @@ describe("probeModbus", () => {
     expect(probeModbus(adu(1, 1, "63 0000 0001"), 0)).toBe("no");
     // FC3 request whose length is not 6
     expect(probeModbus(adu(1, 1, "03 0000 0001 00"), 0)).toBe("no");
-    // exception code in a request
-    expect(probeModbus(adu(1, 1, "83 02"), 0)).toBe("no");
+    // exception with an unknown exception code
+    expect(probeModbus(adu(1, 1, "83 3f"), 1)).toBe("no");
     // bytes after the first ADU that are no MBAP header
     const two = new Uint8Array(20);
     two.set(adu(1, 1, "03 0000 0001"));

@@ -7,8 +7,8 @@ import {
   EXCEPTION_BIT,
   MBAP_HEADER_LEN,
   MBAP_LENGTH_OFFSET,
-  MBAP_MAX_LENGTH,
   MBAP_MIN_LENGTH,
+  MBAP_TOLERATED_MAX_LENGTH,
   MODBUS_MAX_ADU,
   MODBUS_TCP_PORT,
   isPublicFunction,
@@ -20,12 +20,8 @@ function lengthField(b: Uint8Array, o: number): number {
 }
 
 /** Function codes worth believing in on an unknown port: public ones, Schneider UMAS (90) and user-defined ranges. */
-function isPlausibleFunction(fc: number, dir: Dir): boolean {
-  let code = fc;
-  if (fc & EXCEPTION_BIT) {
-    if (dir === 0) return false;
-    code = fc & 0x7f;
-  }
+function isPlausibleFunction(fc: number): boolean {
+  const code = fc & 0x7f;
   return isPublicFunction(code) || code === 90 || (code >= 65 && code <= 72) || (code >= 100 && code <= 110);
 }
 
@@ -33,22 +29,23 @@ function isPlausibleFunction(fc: number, dir: Dir): boolean {
  * A plausible MBAP header at b[o…]: protocol id 0, 2 ≤ length ≤ 254, plausible function code. Returns "more" when the
  * bytes present agree but are not enough to decide.
  */
-function checkHeader(b: Uint8Array, o: number, dir: Dir): ProbeVerdict {
+function checkHeader(b: Uint8Array, o: number): ProbeVerdict {
   const avail = b.length - o;
   if (avail >= 3 && b[o + 2] !== 0) return "no";
   if (avail >= 4 && b[o + 3] !== 0) return "no";
   if (avail >= 6) {
     const len = lengthField(b, o);
-    if (len < MBAP_MIN_LENGTH || len > MBAP_MAX_LENGTH) return "no";
+    if (len < MBAP_MIN_LENGTH || len > MBAP_TOLERATED_MAX_LENGTH) return "no";
   }
   if (avail < MBAP_HEADER_LEN + 1) return "more";
-  return isPlausibleFunction(b[o + 7]!, dir) ? "yes" : "no";
+  return isPlausibleFunction(b[o + 7]!) ? "yes" : "no";
 }
 
 /** Length field a well-formed ADU of this function code must carry, or -1 when the layout does not fix it. */
 function expectedLength(b: Uint8Array, dir: Dir): number {
   const fc = b[7]!;
-  if (fc & EXCEPTION_BIT) return 3;
+  // Exceptions (§7) are checked by their code instead: devices were seen padding them (modbus_test_data_part1.pcap).
+  if (fc & EXCEPTION_BIT) return -1;
   if (dir === 0) {
     if (fc >= 1 && fc <= 6) return 6;
     if (fc === 7 || fc === 11 || fc === 12 || fc === 17) return 2;
@@ -62,17 +59,24 @@ function expectedLength(b: Uint8Array, dir: Dir): number {
 
 /**
  * Content probe for any port, deliberately conservative: the first ADU must be complete with a plausible header, its
- * length must match the function's fixed layout where there is one, and bytes after it must start another plausible
- * header. HTTP, TLS, SSH and most binary protocols fail on the protocol id (bytes 2–3 must be zero).
+ * length must match the function's fixed request or response layout where there is one, and bytes after it must start
+ * another plausible header. HTTP, TLS, SSH and most binary protocols fail on the protocol id (bytes 2–3 must be zero).
+ * Either layout is accepted in either direction: a Modbus server may be the side that opened the TCP connection (the
+ * session then orients itself by port 502).
  */
-export function probeModbus(data: Uint8Array, dir: Dir): ProbeVerdict {
-  const head = checkHeader(data, 0, dir);
+export function probeModbus(data: Uint8Array, _dir: Dir): ProbeVerdict {
+  const head = checkHeader(data, 0);
   if (head !== "yes") return head;
-  const total = 6 + lengthField(data, 0);
-  if (data.length < total) return "more";
-  const expected = expectedLength(data, dir);
-  if (expected >= 0 && expected !== total - 6) return "no";
-  if (data.length > total && checkHeader(data, total, dir) === "no") return "no";
+  const len = lengthField(data, 0);
+  if (data.length < 6 + len) return "more";
+  if (data[7]! & EXCEPTION_BIT) {
+    const code = data[8];
+    if (code === undefined || code < 1 || code > 11) return "no";
+  }
+  const asRequest = expectedLength(data, 0);
+  const asResponse = expectedLength(data, 1);
+  if (asRequest >= 0 && asResponse >= 0 && asRequest !== len && asResponse !== len) return "no";
+  if (data.length > 6 + len && checkHeader(data, 6 + len) === "no") return "no";
   return "yes";
 }
 
@@ -80,8 +84,7 @@ export function probeModbus(data: Uint8Array, dir: Dir): ProbeVerdict {
  * data counts as plausible so the framer can wait for the rest. */
 export function resyncModbus(data: Uint8Array): number {
   for (let o = 0; o < data.length; o++) {
-    // The framer cannot tell direction here; exceptions are accepted as in a response.
-    if (checkHeader(data, o, 1) !== "no") return o;
+    if (checkHeader(data, o) !== "no") return o;
   }
   return -1;
 }
@@ -91,7 +94,7 @@ export const modbusFraming: Framing = {
   maxPdu: MODBUS_MAX_ADU,
   pduLength(header: Uint8Array): number {
     const len = lengthField(header, 0);
-    if (len < MBAP_MIN_LENGTH || len > MBAP_MAX_LENGTH) return -1;
+    if (len < MBAP_MIN_LENGTH || len > MBAP_TOLERATED_MAX_LENGTH) return -1;
     return 6 + len;
   },
   resync: resyncModbus,

@@ -5,7 +5,14 @@
 
 import type { Dir, FlowInfo, ProtocolSession, SessionContext, Ts } from "../../src/core/types.ts";
 import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
-import { EXCEPTION_BIT, FC, MODBUS_MAX_PENDING, MODBUS_TRANSACTION_TIMEOUT_S, functionName } from "./constants.ts";
+import {
+  EXCEPTION_BIT,
+  FC,
+  MODBUS_MAX_PENDING,
+  MODBUS_TCP_PORT,
+  MODBUS_TRANSACTION_TIMEOUT_S,
+  functionName,
+} from "./constants.ts";
 import { decodeAdu } from "./wire.ts";
 
 type Status = ModbusTransactionEvent["status"];
@@ -20,15 +27,23 @@ export class ModbusSession implements ProtocolSession {
   /** Set when bytes of requests were lost: responses to them are expected, so not reported as weird. */
   private requestGap = false;
 
-  constructor(private readonly flow: FlowInfo) {}
+  /**
+   * Direction of requests. Normally the TCP client's (0); when the side on port 502 opened the connection (seen in
+   * modbus_test_data_part1.pcap) the Modbus server is the TCP client, and the port decides, as in Wireshark.
+   */
+  private readonly requestDir: Dir;
+
+  constructor(private readonly flow: FlowInfo) {
+    this.requestDir = flow.clientPort === MODBUS_TCP_PORT && flow.serverPort !== MODBUS_TCP_PORT ? 1 : 0;
+  }
 
   onPdu(dir: Dir, bytes: Uint8Array, ctx: SessionContext): void {
-    if (dir === 0) this.onRequest(bytes, ctx);
+    if (dir === this.requestDir) this.onRequest(bytes, ctx);
     else this.onResponse(bytes, ctx);
   }
 
   onGap(dir: Dir, _bytes: number, ctx: SessionContext): void {
-    if (dir === 0) this.requestGap = true;
+    if (dir === this.requestDir) this.requestGap = true;
     ctx.count("modbus.gap");
   }
 
@@ -49,7 +64,7 @@ export class ModbusSession implements ProtocolSession {
 
   private onRequest(bytes: Uint8Array, ctx: SessionContext): void {
     const request = decodeAdu(bytes, true, -1, ctx.frame, ctx.ts);
-    this.report(request, 0, ctx);
+    this.report(request, this.requestDir, ctx);
     const key = (request.unit << 16) | request.tid;
     const previous = this.pending.get(key);
     if (previous !== undefined) {
@@ -62,7 +77,7 @@ export class ModbusSession implements ProtocolSession {
       // bounded while every request still comes out as an event.
       if (!this.flooded) {
         this.flooded = true;
-        ctx.weird("flooded", `more than ${MODBUS_MAX_PENDING} unanswered requests`, 0);
+        ctx.weird("flooded", `more than ${MODBUS_MAX_PENDING} unanswered requests`, this.requestDir);
       }
       ctx.count("modbus.pending.flooded");
       const oldest = this.pending.entries().next().value;
@@ -89,17 +104,18 @@ export class ModbusSession implements ProtocolSession {
       bitCount = request.quantity;
     }
     const response = decodeAdu(bytes, false, bitCount, ctx.frame, ctx.ts);
-    this.report(response, 1, ctx);
+    const responseDir: Dir = this.requestDir === 0 ? 1 : 0;
+    this.report(response, responseDir, ctx);
     if (request === undefined) {
       if (this.requestGap) ctx.count("modbus.unsolicited.after-gap");
-      else ctx.weird("unsolicited-response", `tid ${response.tid} unit ${response.unit} fc ${response.fc}`, 1);
+      else ctx.weird("unsolicited-response", `tid ${response.tid} unit ${response.unit} fc ${response.fc}`, responseDir);
       this.emit(ctx, "unsolicited", undefined, response, ctx.ts);
       return;
     }
     this.pending.delete(key);
     this.requestGap = false;
     if ((request.fc & 0x7f) !== (response.fc & 0x7f)) {
-      ctx.weird("function-mismatch", `request fc ${request.fc}, response fc ${response.fc}`, 1);
+      ctx.weird("function-mismatch", `request fc ${request.fc}, response fc ${response.fc}`, responseDir);
     }
     this.emit(ctx, response.fc & EXCEPTION_BIT ? "exception" : "ok", request, response, ctx.ts);
   }
@@ -119,15 +135,16 @@ export class ModbusSession implements ProtocolSession {
   private emit(ctx: SessionContext, status: Status, request: ModbusPdu | undefined, response: ModbusPdu | undefined, ts: Ts): void {
     const first = (request ?? response)!;
     const flow = this.flow;
+    const swap = this.requestDir === 1;
     const event: { -readonly [K in keyof ModbusTransactionEvent]: ModbusTransactionEvent[K] } = {
       type: "modbus",
       ts,
       frame: first.frame,
       flow: flow.id,
-      src: flow.client,
-      sport: flow.clientPort,
-      dst: flow.server,
-      dport: flow.serverPort,
+      src: swap ? flow.server : flow.client,
+      sport: swap ? flow.serverPort : flow.clientPort,
+      dst: swap ? flow.client : flow.server,
+      dport: swap ? flow.clientPort : flow.serverPort,
       tid: first.tid,
       unit: first.unit,
       fc: first.fc & 0x7f,

@@ -11,6 +11,7 @@ import {
   EXCEPTION_BIT,
   FC,
   MBAP_HEADER_LEN,
+  MBAP_MAX_LENGTH,
   MEI_READ_DEVICE_ID,
   MODBUS_RAW_HEX_MAX,
 } from "./constants.ts";
@@ -54,6 +55,12 @@ function readBits(b: Uint8Array, o: number, count: number): number[] {
   return values;
 }
 
+/** True when the 2-byte field at offset o is inside the buffer. Fixed layouts decode every field that is present, so a
+ * cut PDU still yields its leading fields (as Wireshark does). */
+function has16(b: Uint8Array, o: number): boolean {
+  return o + 2 <= b.length;
+}
+
 /** Checks that the PDU is exactly `need` bytes from its start at offset 7; short → "short-pdu", long → "trailing-bytes". */
 function expectLength(pdu: Pdu, b: Uint8Array, need: number): boolean {
   const have = b.length - MBAP_HEADER_LEN;
@@ -67,8 +74,9 @@ function expectLength(pdu: Pdu, b: Uint8Array, need: number): boolean {
 
 /** Address + quantity layout shared by FC1–4 requests and FC15/16 responses. */
 function decodeAddressQuantity(pdu: Pdu, b: Uint8Array, max: number): void {
-  if (!expectLength(pdu, b, 5)) return;
-  pdu.address = u16(b, 8);
+  expectLength(pdu, b, 5);
+  if (has16(b, 8)) pdu.address = u16(b, 8);
+  if (!has16(b, 10)) return;
   pdu.quantity = u16(b, 10);
   if (pdu.quantity < 1 || pdu.quantity > max) flag(pdu, "quantity-out-of-range");
 }
@@ -95,10 +103,8 @@ function decodeByteCountData(pdu: Pdu, b: Uint8Array, bits: number): void {
 function decodeWriteMultiple(pdu: Pdu, b: Uint8Array, coils: boolean): void {
   if (b.length < 13) {
     flag(pdu, "short-pdu");
-    if (b.length >= 12) {
-      pdu.address = u16(b, 8);
-      pdu.quantity = u16(b, 10);
-    }
+    if (has16(b, 8)) pdu.address = u16(b, 8);
+    if (has16(b, 10)) pdu.quantity = u16(b, 10);
     return;
   }
   const quantity = u16(b, 10);
@@ -182,6 +188,10 @@ function decodeWriteFile(pdu: Pdu, b: Uint8Array): void {
 function decodeReadWriteRequest(pdu: Pdu, b: Uint8Array): void {
   if (b.length < 17) {
     flag(pdu, "short-pdu");
+    if (has16(b, 8)) pdu.readAddress = u16(b, 8);
+    if (has16(b, 10)) pdu.readQuantity = u16(b, 10);
+    if (has16(b, 12)) pdu.writeAddress = u16(b, 12);
+    if (has16(b, 14)) pdu.writeQuantity = u16(b, 14);
     return;
   }
   pdu.readAddress = u16(b, 8);
@@ -202,6 +212,7 @@ function decodeReadWriteRequest(pdu: Pdu, b: Uint8Array): void {
 function decodeFifoResponse(pdu: Pdu, b: Uint8Array): void {
   if (b.length < 12) {
     flag(pdu, "short-pdu");
+    if (has16(b, 8)) pdu.byteCount = u16(b, 8);
     return;
   }
   const count = u16(b, 8);
@@ -222,15 +233,13 @@ function decodeEncapsulated(pdu: Pdu, b: Uint8Array, isRequest: boolean): void {
     return;
   }
   if (isRequest) {
-    if (!expectLength(pdu, b, 4)) {
-      if (b.length >= 10) pdu.readDeviceId = b[9]!;
-      return;
-    }
-    pdu.readDeviceId = b[9]!;
-    pdu.objectId = b[10]!;
+    expectLength(pdu, b, 4);
+    if (b.length >= 10) pdu.readDeviceId = b[9]!;
+    if (b.length >= 11) pdu.objectId = b[10]!;
     return;
   }
   if (b.length < 14) {
+    // §6.21 response header: read device id code, conformity level, more follows, next object id, number of objects.
     flag(pdu, "short-pdu");
     if (b.length >= 10) pdu.readDeviceId = b[9]!;
     return;
@@ -294,7 +303,8 @@ function decodeRequest(pdu: Pdu, b: Uint8Array, fc: number): void {
     case FC.READ_WRITE_MULTIPLE_REGISTERS:
       return decodeReadWriteRequest(pdu, b);
     case FC.READ_FIFO_QUEUE:
-      if (expectLength(pdu, b, 3)) pdu.address = u16(b, 8);
+      expectLength(pdu, b, 3);
+      if (has16(b, 8)) pdu.address = u16(b, 8);
       return;
     case FC.ENCAPSULATED_INTERFACE:
       return decodeEncapsulated(pdu, b, true);
@@ -353,8 +363,9 @@ function decodeResponse(pdu: Pdu, b: Uint8Array, fc: number, bitCount: number): 
 
 /** FC5/FC6 (§6.5, §6.6), same layout both ways: address, value. FC5 maps 0xFF00 → 1, 0x0000 → 0; else flagged. */
 function decodeSingleWrite(pdu: Pdu, b: Uint8Array, fc: number): void {
-  if (!expectLength(pdu, b, 5)) return;
-  pdu.address = u16(b, 8);
+  expectLength(pdu, b, 5);
+  if (has16(b, 8)) pdu.address = u16(b, 8);
+  if (!has16(b, 10)) return;
   const value = u16(b, 10);
   if (fc === FC.WRITE_SINGLE_REGISTER) pdu.values = [value];
   else if (value === COIL_ON) pdu.values = [1];
@@ -367,10 +378,10 @@ function decodeSingleWrite(pdu: Pdu, b: Uint8Array, fc: number): void {
 
 /** FC22 (§6.16), same layout both ways: address, AND mask, OR mask. */
 function decodeMaskWrite(pdu: Pdu, b: Uint8Array): void {
-  if (!expectLength(pdu, b, 7)) return;
-  pdu.address = u16(b, 8);
-  pdu.andMask = u16(b, 10);
-  pdu.orMask = u16(b, 12);
+  expectLength(pdu, b, 7);
+  if (has16(b, 8)) pdu.address = u16(b, 8);
+  if (has16(b, 10)) pdu.andMask = u16(b, 10);
+  if (has16(b, 12)) pdu.orMask = u16(b, 12);
 }
 
 /** Vendor (e.g. 90 Schneider UMAS), user-defined and unknown codes: the data bytes are surfaced as hex. */
@@ -401,6 +412,7 @@ export function decodeAdu(bytes: Uint8Array, isRequest: boolean, bitCount = -1, 
   }
   if (pdu.protocolId !== 0) flag(pdu, "protocol-id");
   if (pdu.length !== n - 6) flag(pdu, "length-mismatch");
+  if (pdu.length > MBAP_MAX_LENGTH) flag(pdu, "oversized-pdu");
   const fc = pdu.fc;
   if (fc & EXCEPTION_BIT) {
     // §7: exception response, function code + 0x80 and one exception code byte.
