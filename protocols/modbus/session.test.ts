@@ -81,6 +81,16 @@ describe("ModbusSession pairing", () => {
     expect(ctx.weirds).toEqual([]);
   });
 
+  it("orients itself by port 502 when the server opened the TCP connection", () => {
+    const flow: FlowInfo = { ...FLOW, client: "10.0.0.8", clientPort: 502, server: "10.0.0.57", serverPort: 4446 };
+    const s = new ModbusSession(flow);
+    const ctx = new Recorder();
+    s.onPdu(1, adu(1, 10, "01 0000 0008"), ctx.at(1, 100));
+    s.onPdu(0, adu(1, 10, "01 01 ff"), ctx.at(2, 100.1));
+    expect(ctx.events[0]).toMatchObject({ status: "ok", src: "10.0.0.57", sport: 4446, dst: "10.0.0.8", dport: 502 });
+    expect(ctx.events[0]?.response?.values).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
   it("reports exception responses with their code", () => {
     const { s, ctx } = setup();
     s.onPdu(0, adu(3, 1, "01 04a1 0001"), ctx.at(1, 100));

@@ -4,73 +4,12 @@
 // Specification V1.1b3" §6.1–§6.21 (request and response layouts per function code) and §7 (exception responses).
 // Request and response layouts differ per function code, so the caller says which side it holds.
 
-import type { ModbusFileRecord, ModbusPdu } from "./events.ts";
-import {
-  COIL_OFF,
-  COIL_ON,
-  EXCEPTION_BIT,
-  FC,
-  MBAP_HEADER_LEN,
-  MBAP_MAX_LENGTH,
-  MEI_READ_DEVICE_ID,
-  MODBUS_RAW_HEX_MAX,
-} from "./constants.ts";
+import type { ModbusPdu } from "./events.ts";
+import { COIL_OFF, COIL_ON, EXCEPTION_BIT, FC, MBAP_HEADER_LEN, MBAP_MAX_LENGTH } from "./constants.ts";
+import { decodeEncapsulated, decodeReadFileRequest, decodeReadFileResponse, decodeWriteFile } from "./wire-records.ts";
+import { expectLength, flag, has16, type Pdu, readBits, readRegisters, toHex, u16 } from "./wire-util.ts";
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type Pdu = Mutable<ModbusPdu>;
-
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
-
-/** Hex of b[start, end), at most MODBUS_RAW_HEX_MAX bytes. */
-export function toHex(b: Uint8Array, start: number, end: number): string {
-  const stop = Math.min(end, b.length, start + MODBUS_RAW_HEX_MAX);
-  let s = "";
-  for (let i = start; i < stop; i++) s += HEX[b[i]!];
-  return s;
-}
-
-function u16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-
-function flag(pdu: Pdu, issue: string): void {
-  if (pdu.issues === undefined) pdu.issues = [issue];
-  else if (!(pdu.issues as string[]).includes(issue)) (pdu.issues as string[]).push(issue);
-}
-
-/** Reads `count` big-endian registers from b[o…], stopping at the end of the buffer. */
-function readRegisters(b: Uint8Array, o: number, count: number): number[] {
-  const n = Math.min(count, (b.length - o) >> 1);
-  const values = new Array<number>(Math.max(n, 0));
-  for (let i = 0; i < n; i++) values[i] = u16(b, o + 2 * i);
-  return values;
-}
-
-/** Unpacks `count` bits, LSB first within each byte (§6.1), from b[o…], stopping at the end of the buffer. */
-function readBits(b: Uint8Array, o: number, count: number): number[] {
-  const n = Math.max(Math.min(count, (b.length - o) * 8), 0);
-  const values = new Array<number>(n);
-  for (let i = 0; i < n; i++) values[i] = (b[o + (i >> 3)]! >> (i & 7)) & 1;
-  return values;
-}
-
-/** True when the 2-byte field at offset o is inside the buffer. Fixed layouts decode every field that is present, so a
- * cut PDU still yields its leading fields (as Wireshark does). */
-function has16(b: Uint8Array, o: number): boolean {
-  return o + 2 <= b.length;
-}
-
-/** Checks that the PDU is exactly `need` bytes from its start at offset 7; short → "short-pdu", long → "trailing-bytes". */
-function expectLength(pdu: Pdu, b: Uint8Array, need: number): boolean {
-  const have = b.length - MBAP_HEADER_LEN;
-  if (have < need) {
-    flag(pdu, "short-pdu");
-    return false;
-  }
-  if (have > need) flag(pdu, "trailing-bytes");
-  return true;
-}
+export { toHex } from "./wire-util.ts";
 
 /** Address + quantity layout shared by FC1–4 requests and FC15/16 responses. */
 function decodeAddressQuantity(pdu: Pdu, b: Uint8Array, max: number): void {
@@ -130,59 +69,6 @@ function decodeDiagnostics(pdu: Pdu, b: Uint8Array): void {
   if (b.length > 10) pdu.data = toHex(b, 10, b.length);
 }
 
-/** FC20 request (§6.14): byte count, then 7-byte sub-requests (ref type 6, file, record, length). */
-function decodeReadFileRequest(pdu: Pdu, b: Uint8Array): void {
-  if (b.length < 9) return flag(pdu, "short-pdu");
-  const count = b[8]!;
-  pdu.byteCount = count;
-  const end = Math.min(9 + count, b.length);
-  if (9 + count !== b.length || count % 7 !== 0) flag(pdu, "byte-count-mismatch");
-  const records: ModbusFileRecord[] = [];
-  for (let o = 9; o + 7 <= end; o += 7) {
-    records.push({ refType: b[o]!, file: u16(b, o + 1), record: u16(b, o + 3), length: u16(b, o + 5) });
-  }
-  pdu.records = records;
-}
-
-/** FC20 response (§6.14): byte count, then groups of (length, ref type, record data). */
-function decodeReadFileResponse(pdu: Pdu, b: Uint8Array): void {
-  if (b.length < 9) return flag(pdu, "short-pdu");
-  const count = b[8]!;
-  pdu.byteCount = count;
-  const end = Math.min(9 + count, b.length);
-  if (9 + count !== b.length) flag(pdu, "byte-count-mismatch");
-  const records: ModbusFileRecord[] = [];
-  let o = 9;
-  while (o + 2 <= end) {
-    const len = b[o]!;
-    if (len < 1 || o + 1 + len > end) {
-      flag(pdu, "bad-record-length");
-      break;
-    }
-    records.push({ refType: b[o + 1]!, length: (len - 1) >> 1, data: toHex(b, o + 2, o + 1 + len) });
-    o += 1 + len;
-  }
-  pdu.records = records;
-}
-
-/** FC21 request and response (§6.15, the response echoes the request): groups of 7-byte header + 2N data bytes. */
-function decodeWriteFile(pdu: Pdu, b: Uint8Array): void {
-  if (b.length < 9) return flag(pdu, "short-pdu");
-  const count = b[8]!;
-  pdu.byteCount = count;
-  const end = Math.min(9 + count, b.length);
-  if (9 + count !== b.length) flag(pdu, "byte-count-mismatch");
-  const records: ModbusFileRecord[] = [];
-  let o = 9;
-  while (o + 7 <= end) {
-    const length = u16(b, o + 5);
-    const dataEnd = o + 7 + 2 * length;
-    if (dataEnd > end) flag(pdu, "bad-record-length");
-    records.push({ refType: b[o]!, file: u16(b, o + 1), record: u16(b, o + 3), length, data: toHex(b, o + 7, Math.min(dataEnd, end)) });
-    o = dataEnd;
-  }
-  pdu.records = records;
-}
 
 /** FC23 request (§6.17): read address/quantity, write address/quantity, byte count, write values. */
 function decodeReadWriteRequest(pdu: Pdu, b: Uint8Array): void {
@@ -224,52 +110,6 @@ function decodeFifoResponse(pdu: Pdu, b: Uint8Array): void {
   pdu.values = readRegisters(b, 12, fifo);
 }
 
-/** FC43 (§6.19–§6.21): MEI type; MEI 14 read device identification is decoded, other MEI data kept as hex. */
-function decodeEncapsulated(pdu: Pdu, b: Uint8Array, isRequest: boolean): void {
-  if (b.length < 9) return flag(pdu, "short-pdu");
-  pdu.mei = b[8]!;
-  if (pdu.mei !== MEI_READ_DEVICE_ID) {
-    if (b.length > 9) pdu.data = toHex(b, 9, b.length);
-    return;
-  }
-  if (isRequest) {
-    expectLength(pdu, b, 4);
-    if (b.length >= 10) pdu.readDeviceId = b[9]!;
-    if (b.length >= 11) pdu.objectId = b[10]!;
-    return;
-  }
-  if (b.length < 14) {
-    // §6.21 response header: read device id code, conformity level, more follows, next object id, number of objects.
-    flag(pdu, "short-pdu");
-    if (b.length >= 10) pdu.readDeviceId = b[9]!;
-    return;
-  }
-  pdu.readDeviceId = b[9]!;
-  const count = b[13]!;
-  const objects: { id: number; value: string }[] = [];
-  let o = 14;
-  for (let i = 0; i < count; i++) {
-    if (o + 2 > b.length) {
-      flag(pdu, "short-pdu");
-      break;
-    }
-    const id = b[o]!;
-    const len = b[o + 1]!;
-    const end = o + 2 + len;
-    if (end > b.length) flag(pdu, "short-pdu");
-    objects.push({ id, value: id < 7 ? decodeAscii(b, o + 2, Math.min(end, b.length)) : toHex(b, o + 2, end) });
-    o = end;
-  }
-  if (o < b.length) flag(pdu, "trailing-bytes");
-  pdu.objects = objects;
-}
-
-/** Object values 0–6 are ASCII strings (§6.21); bytes ≥ 0x80 are kept as Latin-1 rather than dropped. */
-function decodeAscii(b: Uint8Array, start: number, end: number): string {
-  let s = "";
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
 
 function decodeRequest(pdu: Pdu, b: Uint8Array, fc: number): void {
   switch (fc) {
@@ -423,9 +263,4 @@ export function decodeAdu(bytes: Uint8Array, isRequest: boolean, bitCount = -1, 
   if (isRequest) decodeRequest(pdu, b, fc);
   else decodeResponse(pdu, b, fc, bitCount);
   return pdu;
-}
-
-/** MBAP fields the session needs before decoding (to pair a response with its request). */
-export function readTid(b: Uint8Array): number {
-  return b.length >= 2 ? u16(b, 0) : 0;
 }
