@@ -285,6 +285,7 @@ export class DetectionEngine {
       else a.importModel(b.models[a.name]);
     }
     this.zones.importLearned(b.zones.learnedOt);
+    this.firstTs = b.learn.firstTs; // the baseline's learning window, kept when it is saved again
     this.learnedBefore = b.learn.learnedSeconds;
     this.ctx.mode = "detecting";
     this.ctx.learnedSeconds = this.learnedBefore;
