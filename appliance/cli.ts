@@ -1,10 +1,11 @@
 // otwatch command line (issue 2 item 7). Commands live in appliance/commands/, one file each; adding one = one line in
 // `commands` below. No framework: node:util parseArgs inside each command.
 
+import { captureCommand } from "./commands/capture.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { type Command, UsageError } from "./commands/types.ts";
 
-const commands: readonly Command[] = [replayCommand];
+const commands: readonly Command[] = [replayCommand, captureCommand];
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
