@@ -74,6 +74,41 @@ describe("Ethernet, IPv4, TCP", () => {
   });
 });
 
+describe("the reused Packet", () => {
+  const data = ethIpv4Tcp({ src: "10.0.0.1", dst: "10.0.0.2", sport: 1, dport: 2, payload: PAYLOAD });
+
+  it("builds each view once per packet, over the frame's own bytes", () => {
+    const { pkt } = decode(data);
+    expect(pkt.srcIp).toBe(pkt.srcIp);
+    expect(pkt.payload).toBe(pkt.payload);
+    expect(pkt.srcIp.buffer).toBe(data.buffer);
+    expect(pkt.srcIp.byteOffset).toBe(data.byteOffset + 26);
+    expect(pkt.dstMac!.byteOffset).toBe(data.byteOffset);
+  });
+
+  it("assigned views win over decoded ones until the next frame", () => {
+    const pkt = createPacket();
+    const c = new Counters();
+    decodeFrame(frame(data), pkt, c);
+    pkt.srcIp = Uint8Array.of(1, 2, 3, 4);
+    pkt.srcMac = undefined;
+    expect([formatIp(pkt.srcIp), pkt.srcMac]).toEqual(["1.2.3.4", undefined]);
+    decodeFrame(frame(data), pkt, c);
+    expect([formatIp(pkt.srcIp), formatMac(pkt.srcMac!)]).toEqual(["10.0.0.1", "00:00:5e:00:53:01"]);
+  });
+
+  it("a Packet not made by createPacket is filled too", () => {
+    const none = new Uint8Array(0);
+    const plain: Packet = {
+      frame: 0, ts: 0, srcMac: undefined, dstMac: undefined, vlan: -1, ipVersion: 0, srcIp: none, dstIp: none, ttl: 0, proto: 0,
+      fragment: false, srcPort: 0, dstPort: 0, seq: 0, ack: 0, tcpFlags: 0, window: 0, payload: none, ipLen: 0, arp: undefined,
+    };
+    expect(decodeFrame(frame(data), plain, new Counters())).toBe(true);
+    expect(summary(plain)).toEqual([4, "10.0.0.1", "10.0.0.2", 6, 1, 2, Buffer.from(PAYLOAD).toString("hex")]);
+    expect(formatMac(plain.srcMac!)).toBe("00:00:5e:00:53:01");
+  });
+});
+
 describe("VLAN tags", () => {
   const cases: Array<[string, Array<{ id: number; tpid?: number }>, number]> = [
     ["802.1Q", [{ id: 100 }], 100],
