@@ -136,7 +136,8 @@ export class ModbusSession implements ProtocolSession {
     const first = (request ?? response)!;
     const flow = this.flow;
     const swap = this.requestDir === 1;
-    const event: { -readonly [K in keyof ModbusTransactionEvent]: ModbusTransactionEvent[K] } = {
+    // One literal with every key (undefined when absent) keeps a single object shape on the hot path.
+    const event: ModbusTransactionEvent = {
       type: "modbus",
       ts,
       frame: first.frame,
@@ -150,11 +151,11 @@ export class ModbusSession implements ProtocolSession {
       fc: first.fc & 0x7f,
       fcName: functionName(first.fc),
       status,
+      exception: response?.exception,
+      request,
+      response,
+      rtt: request !== undefined && response !== undefined ? response.ts - request.ts : undefined,
     };
-    if (response?.exception !== undefined) event.exception = response.exception;
-    if (request !== undefined) event.request = request;
-    if (response !== undefined) event.response = response;
-    if (request !== undefined && response !== undefined) event.rtt = response.ts - request.ts;
     ctx.emit(event);
   }
 }
