@@ -77,7 +77,9 @@ export function formatSeconds(s: number): string {
 
 /** Formats a byte count for summaries. */
 export function formatBytes(n: number): string {
+  const one = (v: number): string => String(v < 10 ? Math.round(v * 10) / 10 : Math.round(v));
   if (n < 10_000) return `${n} B`;
-  if (n < 10_000_000) return `${Math.round(n / 1024)} KiB`;
-  return `${Math.round(n / 1048576)} MiB`;
+  if (n < 1 << 20) return `${Math.round(n / 1024)} KiB`;
+  if (n < 1 << 30) return `${one(n / (1 << 20))} MiB`;
+  return `${one(n / (1 << 30))} GiB`;
 }
