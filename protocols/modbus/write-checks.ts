@@ -40,14 +40,12 @@ export function describeChannel(ch: ChannelState): string {
   return parts.length === 0 ? "no address" : parts.join("; ");
 }
 
-/** Registers holding negative int16 values are stored as uint16; compare in the signed view when all learned were. */
+/** Registers holding negative int16 values are stored as uint16: when every learned value was negative as int16, compare in
+ * the signed view (the magnitude-based margin would be meaningless around 65530). */
 function inLearnedRange(r: ValueRange, v: number): boolean {
-  if (isInRange(r, v)) return true;
-  if (r.min >= 0x8000 && r.max <= 0xffff) {
-    const s = (x: number): number => (x >= 0x8000 ? x - 0x10000 : x);
-    return isInRange({ min: s(r.min), max: s(r.max), n: r.n }, s(v));
-  }
-  return false;
+  if (r.min < 0x8000 || r.max > 0xffff) return isInRange(r, v);
+  const s = (x: number): number => (x >= 0x8000 ? x - 0x10000 : x);
+  return isInRange({ min: s(r.min), max: s(r.max), n: r.n }, s(v));
 }
 
 export function checkWrites(e: ModbusTransactionEvent, req: ModbusPdu, ch: ChannelState, gate: ReportGate, learned: string): AnomalyDraft[] {

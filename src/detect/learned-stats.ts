@@ -20,15 +20,17 @@ export function addToRange(range: ValueRange | undefined, v: number): ValueRange
 
 /**
  * The margin allowed around a learned range. Few samples say little about the true range (n samples of a uniform value
- * cover only (n-1)/(n+1) of it on average), so the margin is the larger of: the learned spread times max(0.5, 2/n), a
- * share of the value's magnitude, max(0.25, 1/(n+1)), and 1 (integers). A setpoint learned as 100..200 from 4 writes
- * allows 50..250; 900 is out. The policy is deliberately generous: one false positive per day is the budget.
+ * cover only (n-1)/(n+1) of it on average, and setpoints are written a handful of times in a 30-60 min learning window),
+ * so the margin is the larger of: the learned spread times max(1, 8/n), half the value's magnitude times max(1, 4/n), and 1
+ * (integers). Simulated on uniform values, the chance that a normal value falls outside stays under 0.1 % per write for
+ * n ≥ 2 when the range does not touch zero. A setpoint learned as 123..199 from 4 writes tolerates -29..351: 900 is out.
+ * Deliberately generous: one false positive per day is the budget, and tampering values are usually far off.
  */
 export function rangeMargin(r: ValueRange): number {
   const n = Math.max(1, r.n);
   const spread = r.max - r.min;
   const magnitude = Math.max(Math.abs(r.min), Math.abs(r.max));
-  return Math.max(spread * Math.max(0.5, 2 / n), magnitude * Math.max(0.25, 1 / (n + 1)), 1);
+  return Math.max(spread * Math.max(1, 8 / n), magnitude * Math.max(0.5, 2 / n), 1);
 }
 
 export function isInRange(r: ValueRange, v: number): boolean {
