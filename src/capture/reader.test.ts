@@ -152,6 +152,38 @@ describe("chunk boundaries", () => {
   }
 });
 
+describe("a throwing callback", () => {
+  it("propagates the exception and resumes at the next record on the next push", () => {
+    const recs = records(6);
+    const bytes = writePcap(recs);
+    for (const chunk of [bytes.length, 37]) {
+      const seen: number[] = [];
+      const reader = new CaptureReader((f) => {
+        if (f.index === 2 || f.index === 4) throw new Error(`boom ${f.index}`);
+        seen.push(f.index);
+      }, new Counters());
+      let errors = 0;
+      for (let off = 0; off < bytes.length; off += chunk) {
+        try {
+          reader.push(bytes.subarray(off, off + chunk));
+        } catch {
+          errors++;
+        }
+      }
+      for (let tries = 0; tries < 5; tries++) {
+        try {
+          reader.end(); // parses what was kept after the last exception
+          break;
+        } catch {
+          errors++;
+        }
+      }
+      expect(errors).toBe(2);
+      expect(seen).toEqual([1, 3, 5, 6]);
+    }
+  });
+});
+
 describe("truncated and garbage input", () => {
   it("a capture cut at every offset never throws and counts the cut record", () => {
     const recs = records(3);

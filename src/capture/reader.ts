@@ -69,6 +69,8 @@ export class CaptureReader {
   private readonly frame = new ReusedFrame();
   private carry = new Uint8Array(0);
   private carryLen = 0;
+  /** Unread input left when onFrame threw; parsed first by the next push() or end(). */
+  private rest: Uint8Array | undefined;
 
   constructor(
     private readonly onFrame: (f: Frame) => void,
@@ -81,6 +83,16 @@ export class CaptureReader {
 
   /** Parses as much of the input as possible; only an incomplete last record is carried over (copied) to the next push. */
   push(input: Uint8Array): void {
+    if (this.rest !== undefined) {
+      const r = this.rest;
+      this.rest = undefined;
+      try {
+        this.push(r);
+      } catch (e) {
+        this.rest = concatBytes(this.rest ?? new Uint8Array(0), input);
+        throw e;
+      }
+    }
     if (this.state === State.Stopped || input.length === 0) return;
     // A Buffer's subarray goes through its species constructor (~50% slower than a plain Uint8Array's): view the same
     // bytes as a plain Uint8Array once per chunk, so every frame.data and decoder view is cheap.
@@ -93,7 +105,12 @@ export class CaptureReader {
         if (need < 0) return this.stopBad();
         if (this.carryLen >= need) {
           this.carryLen = 0;
-          this.processUnit(this.carry, 0, need);
+          try {
+            this.processUnit(this.carry, 0, need);
+          } catch (e) {
+            this.keepRest(chunk, off);
+            throw e;
+          }
           if ((this.state as State) === State.Stopped) return;
           break;
         }
@@ -113,14 +130,30 @@ export class CaptureReader {
         this.appendCarry(chunk, off, len - off);
         return;
       }
-      this.processUnit(chunk, off, need);
+      try {
+        this.processUnit(chunk, off, need);
+      } catch (e) {
+        this.keepRest(chunk, off + need);
+        throw e;
+      }
       if ((this.state as State) === State.Stopped) return;
       off += need;
     }
   }
 
-  /** End of input: a pending partial record is a truncated last record (counted, not delivered). */
+  /**
+   * onFrame threw (a consumer bug): the exception goes to the caller of push(), and the unread rest of the chunk is kept
+   * so that the next push() resumes at the following record instead of parsing from the middle of one.
+   */
+  private keepRest(chunk: Uint8Array, from: number): void {
+    this.carryLen = 0;
+    if (from < chunk.length) this.rest = chunk.slice(from);
+  }
+
+  /** End of input: a pending partial record is a truncated last record (counted, not delivered). Input kept after a
+   *  throwing onFrame is parsed first (if onFrame throws again, end() rethrows and may be called again). */
   end(): void {
+    if (this.rest !== undefined) this.push(new Uint8Array(0));
     if (this.carryLen > 0 && this.state !== State.Stopped) {
       this.counters.add(this.state === State.Magic ? "capture.truncated-header" : "capture.truncated-record");
     }
@@ -309,6 +342,13 @@ export class CaptureReader {
     this.ifUnits.push(units);
     this.ifOffset.push(offset);
   }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 function readU32(b: Uint8Array, o: number, le: boolean): number {
