@@ -108,6 +108,12 @@ describe("pcapng", () => {
     expect(Math.round(frames[4]!.ts * 1e6)).toBe(Math.round(b[2]!.ts! * 1e6));
   });
 
+  it("if_tsoffset is added to the timestamps", () => {
+    const recs = records(2);
+    const { frames } = readAll(writePcapng(recs, { bigEndian: true, interfaces: [{ linkType: 1, tsresol: 9, tsoffset: 1_500_000_000 }] }));
+    expectFrames(frames, recs);
+  });
+
   it("simple packet blocks (no timestamp, snap length of interface 0)", () => {
     const recs = [{ data: new Uint8Array(64).fill(9), origLen: 64 }, { data: new Uint8Array(33).fill(8), origLen: 33 }];
     const { frames } = readAll(writePcapng(recs, { block: "spb", interfaces: [{ linkType: 1, snaplen: 40 }] }));
