@@ -91,7 +91,7 @@ export function createModbusAnalyzer(): Analyzer {
     const key = channelKey(e.src, e.dst, e.unit);
     const who = `${e.src} sent ${fcLabel(e.fc)} (FC${e.fc})`;
     const where = `to unit ${e.unit} of ${e.dst}`;
-    const used = ch === undefined ? "it never used this channel" : `it used only ${Object.keys(ch.m.functionCodes).map((f) => `FC${f}`).join(", ")}`;
+    const used = (): string => (ch === undefined ? "it never used this channel" : `it used only ${Object.keys(ch.m.functionCodes).map((f) => `FC${f}`).join(", ")}`);
     if (e.fc === 8) {
       const sub = req.subFunction ?? -1;
       if (ch?.hasFc(8) && ch.m.diagnostics.includes(sub)) return;
@@ -112,13 +112,13 @@ export function createModbusAnalyzer(): Analyzer {
     if (PROGRAMMING_CODES.has(e.fc)) {
       if (ch?.hasFc(e.fc)) return;
       if (gate.allow(`modbus.programming|${key}|${e.fc}`, e.ts))
-        out.push(draft(e, "modbus.programming", "critical", ["T0843", "T0858"], `${who} ${where}, a vendor/programming function; ${learned()} ${used}`, { data: req.data ?? "" }, `modbus.programming|${e.src}|${e.dst}|${e.fc}`));
+        out.push(draft(e, "modbus.programming", "critical", ["T0843", "T0858"], `${who} ${where}, a vendor/programming function; ${learned()} ${used()}`, { data: req.data ?? "" }, `modbus.programming|${e.src}|${e.dst}|${e.fc}`));
       return;
     }
     if (ch === undefined || ch.hasFc(e.fc)) return;
     const writes = WRITING_CODES.has(e.fc);
     if (gate.allow(`modbus.new-function-code|${key}|${e.fc}`, e.ts))
-      out.push(draft(e, "modbus.new-function-code", writes ? "high" : "medium", writes ? ["T0855", "T0836"] : ["T0855"], `${who} ${where}; ${learned()} ${used}`, { learned: Object.keys(ch.m.functionCodes).join(",") }, `modbus.new-function-code|${e.src}|${e.dst}|${e.fc}`));
+      out.push(draft(e, "modbus.new-function-code", writes ? "high" : "medium", writes ? ["T0855", "T0836"] : ["T0855"], `${who} ${where}; ${learned()} ${used()}`, { learned: Object.keys(ch.m.functionCodes).join(",") }, `modbus.new-function-code|${e.src}|${e.dst}|${e.fc}`));
   }
 
   function checkNewChannel(e: ModbusTransactionEvent, out: AnomalyDraft[]): void {

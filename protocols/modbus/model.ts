@@ -199,7 +199,11 @@ export class ChannelState {
   /** Detection: the channel's armed polls are all overdue (one loss-of-view per outage). */
   outage = false;
 
+  /** Addresses with a value range (bounded by MODBUS_MAX_VALUE_ADDRESSES). */
+  valueCount: number;
+
   constructor(readonly m: ModbusChannelModel) {
+    this.valueCount = Object.keys(m.values).length;
     for (const [k, p] of Object.entries(m.polls)) this.polls.set(k, PollTracker.fromModel(p));
   }
 
@@ -257,9 +261,12 @@ export class ModbusBaseline {
       addRange((m.writes[w.table] ??= []), w.address, w.address);
       if (w.value === undefined || w.table === "coils") continue;
       const vk = `${w.table}:${w.address}`;
-      if (m.values[vk] === undefined && Object.keys(m.values).length >= MODBUS_MAX_VALUE_ADDRESSES) {
-        this.dropped.values++;
-        continue;
+      if (m.values[vk] === undefined) {
+        if (ch.valueCount >= MODBUS_MAX_VALUE_ADDRESSES) {
+          this.dropped.values++;
+          continue;
+        }
+        ch.valueCount++;
       }
       m.values[vk] = addToRange(m.values[vk], w.value);
     }

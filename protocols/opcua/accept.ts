@@ -4,7 +4,7 @@
 
 import type { Anomaly } from "../../src/detect/types.ts";
 import { addToRange } from "../../src/detect/learned-stats.ts";
-import { OPCUA_MAX_CHANNELS, OPCUA_MAX_SMALL_SET, OpcuaChannelState, opcuaChannelKey, type OpcuaBaseline } from "./model.ts";
+import { OPCUA_MAX_CHANNELS, OPCUA_MAX_SMALL_SET, OpcuaChannelState, opcuaChannelKey, type OpcuaBaseline, type ListField } from "./model.ts";
 
 export function acceptOpcuaAnomaly(baseline: OpcuaBaseline, anomaly: Anomaly): boolean {
   let ev: Record<string, unknown>;
@@ -30,7 +30,8 @@ export function acceptOpcuaAnomaly(baseline: OpcuaBaseline, anomaly: Anomaly): b
     return true;
   }
   const m = ch.m;
-  const fold = (list: string[], v: string | undefined, limit?: number): boolean => (v === undefined ? false : baseline.add(list, v, limit));
+  const chan = ch;
+  const fold = (field: ListField, v: string | undefined, limit?: number): boolean => (v === undefined ? false : baseline.add(chan, field, v, limit));
   switch (anomaly.kind) {
     case "opcua.new-client":
       return true;
@@ -41,7 +42,7 @@ export function acceptOpcuaAnomaly(baseline: OpcuaBaseline, anomaly: Anomaly): b
       return true;
     }
     case "opcua.write-new-node":
-      return fold(m.written, str("node"));
+      return fold("written", str("node"));
     case "opcua.write-out-of-range": {
       const node = str("node");
       if (node === undefined || typeof ev.value !== "number") return false;
@@ -49,16 +50,16 @@ export function acceptOpcuaAnomaly(baseline: OpcuaBaseline, anomaly: Anomaly): b
       return true;
     }
     case "opcua.call-new-method":
-      return fold(m.called, str("method"));
+      return fold("called", str("method"));
     case "opcua.new-certificate":
-      return fold(m.certificates, str("thumbprint"), OPCUA_MAX_SMALL_SET);
+      return fold("certificates", str("thumbprint"), OPCUA_MAX_SMALL_SET);
     case "opcua.new-application":
-      return fold(m.applicationUris, str("applicationUri"), OPCUA_MAX_SMALL_SET);
+      return fold("applicationUris", str("applicationUri"), OPCUA_MAX_SMALL_SET);
     case "opcua.anonymous-login":
-      return fold(m.identityTokens, "anonymous", OPCUA_MAX_SMALL_SET);
+      return fold("identityTokens", "anonymous", OPCUA_MAX_SMALL_SET);
     case "opcua.security-downgrade": {
       const pair = str("security");
-      return fold(m.security, pair, OPCUA_MAX_SMALL_SET) && fold(m.sessionSecurity, pair, OPCUA_MAX_SMALL_SET);
+      return fold("security", pair, OPCUA_MAX_SMALL_SET) && fold("sessionSecurity", pair, OPCUA_MAX_SMALL_SET);
     }
     default:
       return false;

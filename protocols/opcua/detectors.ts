@@ -114,7 +114,7 @@ export function createOpcuaAnalyzer(): Analyzer {
   function checkCertificate(e: OpcuaEvent, ch: OpcuaChannelState, thumb: string | undefined, out: (AnomalyDraft | undefined)[]): void {
     if (!thumb || ch.m.certificates.length === 0) return;
     const t = thumb.toLowerCase();
-    if (ch.m.certificates.includes(t)) return;
+    if (ch.has("certificates", t)) return;
     out.push(draft(e, "opcua.new-certificate", "medium", ["T0859"], `${e.src} presented client certificate ${t} to ${e.dst}:${e.dport}; ${learned()} it presented only ${list(ch.m.certificates, 2)}`, { thumbprint: t, learned: ch.m.certificates.join(",") }, t));
   }
 
@@ -130,15 +130,15 @@ export function createOpcuaAnalyzer(): Analyzer {
     if (e.service === "CreateSession") {
       checkCertificate(e, ch, req?.clientCertThumbprint, out);
       const uri = req?.clientUri;
-      if (uri && m.applicationUris.length > 0 && !m.applicationUris.includes(uri))
+      if (uri && m.applicationUris.length > 0 && !ch.has("applicationUris", uri))
         out.push(draft(e, "opcua.new-application", "medium", ["T0886"], `${e.src} opened a session ${at} as application ${uri}; ${learned()} it was only ${list(m.applicationUris, 3)}`, { applicationUri: uri, learned: m.applicationUris.join(",") }, uri));
     }
-    if (e.service === "ActivateSession" && req?.identityToken === "anonymous" && m.identityTokens.length > 0 && !m.identityTokens.includes("anonymous"))
+    if (e.service === "ActivateSession" && req?.identityToken === "anonymous" && m.identityTokens.length > 0 && !ch.has("identityTokens", "anonymous"))
       out.push(draft(e, "opcua.anonymous-login", "high", ["T0859"], `${e.src} activated an anonymous session ${at}; ${learned()} it always logged in with ${list(m.identityTokens)}`, { identityToken: "anonymous", learned: m.identityTokens.join(",") }, "anonymous"));
     if (e.service === "Write") {
       for (const w of req?.writes ?? []) {
         const shown = `${w.value.value}`;
-        if (!m.written.includes(w.node)) {
+        if (!ch.has("written", w.node)) {
           out.push(draft(e, "opcua.write-new-node", "high", ["T0836", "T0855"], `${e.src} wrote ${w.node} ${at} (value ${shown}); ${learned()} ${m.written.length === 0 ? "it never wrote a node" : `it only wrote ${list(m.written)}`}`, { node: w.node, value: shown, valueType: w.value.type, learned: m.written.slice(0, 20).join(",") }, w.node));
           continue;
         }
@@ -150,7 +150,7 @@ export function createOpcuaAnalyzer(): Analyzer {
     }
     if (e.service === "Call") {
       for (const method of methodsOf(e)) {
-        if (m.called.includes(method)) continue;
+        if (ch.has("called", method)) continue;
         out.push(draft(e, "opcua.call-new-method", "high", ["T0855"], `${e.src} called method ${method} ${at}; ${learned()} ${m.called.length === 0 ? "it never called a method" : `it only called ${list(m.called)}`}`, { method, learned: m.called.slice(0, 20).join(",") }, method));
       }
     }

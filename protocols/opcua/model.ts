@@ -109,12 +109,34 @@ export function browseOps(e: OpcuaServiceEvent): number {
   return e.service === "BrowseNext" ? 1 : Math.max(1, e.request?.nodes?.length ?? 1);
 }
 
+/** The list-valued facts of a channel; each is backed by a Set for O(1) membership, the arrays are sorted on export. */
+export type ListField = "read" | "written" | "called" | "security" | "sessionSecurity" | "identityTokens" | "certificates" | "applicationUris";
+const LIST_FIELDS: readonly ListField[] = ["read", "written", "called", "security", "sessionSecurity", "identityTokens", "certificates", "applicationUris"];
+
 export class OpcuaChannelState {
   readonly sessionWindow = new WindowCounter(SESSION_WINDOW_S);
   readonly channelWindow = new WindowCounter(SESSION_WINDOW_S);
   readonly browseWindow = new WindowCounter(BROWSE_WINDOW_S);
+  private readonly sets = new Map<ListField, Set<string>>();
 
-  constructor(readonly m: OpcuaChannelModel) {}
+  constructor(readonly m: OpcuaChannelModel) {
+    for (const f of LIST_FIELDS) this.sets.set(f, new Set(m[f]));
+  }
+
+  has(field: ListField, v: string): boolean {
+    return this.sets.get(field)?.has(v) === true;
+  }
+
+  /** Adds a fact; false when the list is full (the caller counts the drop). */
+  add(field: ListField, v: string, limit: number): boolean {
+    const set = this.sets.get(field);
+    if (set === undefined) return false;
+    if (set.has(v)) return true;
+    if (set.size >= limit) return false;
+    set.add(v);
+    this.m[field].push(v);
+    return true;
+  }
 
   static create(client: string, server: string, port: number, ts: number): OpcuaChannelState {
     return new OpcuaChannelState({
@@ -134,16 +156,11 @@ export class OpcuaBaseline {
     return this.channels.get(opcuaChannelKey(client, server, port));
   }
 
-  /** Adds to a bounded sorted list; false when full. */
-  add(list: string[], v: string, limit = OPCUA_MAX_NODES): boolean {
-    if (list.includes(v)) return true;
-    if (list.length >= limit) {
-      this.dropped.nodes++;
-      return false;
-    }
-    list.push(v);
-    list.sort();
-    return true;
+  /** Adds a fact to a channel's bounded list; a full list counts a drop. */
+  add(ch: OpcuaChannelState, field: ListField, v: string, limit = OPCUA_MAX_NODES): boolean {
+    if (ch.add(field, v, limit)) return true;
+    this.dropped.nodes++;
+    return false;
   }
 
   learn(e: OpcuaEvent): void {
@@ -161,15 +178,15 @@ export class OpcuaBaseline {
     m.lastSeen = Math.max(m.lastSeen, e.ts);
     if (e.type === "opcua.channel") this.learnChannel(ch, e);
     else if (e.type === "opcua.secure-msg") {
-      if (e.securityMode === "Sign" || e.securityMode === "SignAndEncrypt") this.add(m.sessionSecurity, securityPair(e.securityPolicy, e.securityMode), OPCUA_MAX_SMALL_SET);
+      if (e.securityMode === "Sign" || e.securityMode === "SignAndEncrypt") this.add(ch, "sessionSecurity", securityPair(e.securityPolicy, e.securityMode), OPCUA_MAX_SMALL_SET);
     } else if (e.type === "opcua.service") this.learnService(ch, e);
   }
 
   private learnChannel(ch: OpcuaChannelState, e: OpcuaChannelEvent): void {
     const m = ch.m;
     if (e.action === "close") return;
-    this.add(m.security, securityPair(e.securityPolicy, e.securityMode), OPCUA_MAX_SMALL_SET);
-    if (e.clientCertThumbprint) this.add(m.certificates, e.clientCertThumbprint.toLowerCase(), OPCUA_MAX_SMALL_SET);
+    this.add(ch, "security", securityPair(e.securityPolicy, e.securityMode), OPCUA_MAX_SMALL_SET);
+    if (e.clientCertThumbprint) this.add(ch, "certificates", e.clientCertThumbprint.toLowerCase(), OPCUA_MAX_SMALL_SET);
     if (e.action === "open") {
       m.channelsOpened++;
       ch.channelWindow.add(e.ts);
@@ -181,25 +198,25 @@ export class OpcuaBaseline {
     const m = ch.m;
     if (e.status === "unsolicited") return;
     m.services[e.service] = (m.services[e.service] ?? 0) + 1;
-    if (!DISCOVERY_SERVICES.has(e.service)) this.add(m.sessionSecurity, securityPair(e.securityPolicy, e.securityMode), OPCUA_MAX_SMALL_SET);
+    if (!DISCOVERY_SERVICES.has(e.service)) this.add(ch, "sessionSecurity", securityPair(e.securityPolicy, e.securityMode), OPCUA_MAX_SMALL_SET);
     const req = e.request;
     if (e.service === "CreateSession") {
       m.sessions++;
       ch.sessionWindow.add(e.ts);
       m.peakSessions = Math.max(m.peakSessions, ch.sessionWindow.peak);
-      if (req?.clientUri) this.add(m.applicationUris, req.clientUri, OPCUA_MAX_SMALL_SET);
-      if (req?.clientCertThumbprint) this.add(m.certificates, req.clientCertThumbprint.toLowerCase(), OPCUA_MAX_SMALL_SET);
+      if (req?.clientUri) this.add(ch, "applicationUris", req.clientUri, OPCUA_MAX_SMALL_SET);
+      if (req?.clientCertThumbprint) this.add(ch, "certificates", req.clientCertThumbprint.toLowerCase(), OPCUA_MAX_SMALL_SET);
     }
-    if (e.service === "ActivateSession" && req?.identityToken) this.add(m.identityTokens, req.identityToken, OPCUA_MAX_SMALL_SET);
-    if (READ_SERVICES.has(e.service)) for (const n of req?.nodes ?? []) this.add(m.read, n);
+    if (e.service === "ActivateSession" && req?.identityToken) this.add(ch, "identityTokens", req.identityToken, OPCUA_MAX_SMALL_SET);
+    if (READ_SERVICES.has(e.service)) for (const n of req?.nodes ?? []) this.add(ch, "read", n);
     if (e.service === "Write") {
       for (const w of req?.writes ?? []) {
-        if (!this.add(m.written, w.node)) continue;
+        if (!this.add(ch, "written", w.node)) continue;
         const v = numericValue(w.value);
         if (v !== undefined) m.values[w.node] = addToRange(m.values[w.node], v);
       }
     }
-    if (e.service === "Call") for (const meth of methodsOf(e)) this.add(m.called, meth);
+    if (e.service === "Call") for (const meth of methodsOf(e)) this.add(ch, "called", meth);
     if (BROWSE_SERVICES.has(e.service)) {
       ch.browseWindow.add(e.ts, browseOps(e));
       m.peakBrowseOps = Math.max(m.peakBrowseOps, ch.browseWindow.peak);
@@ -208,7 +225,11 @@ export class OpcuaBaseline {
 
   export(): OpcuaModel {
     const channels: Record<string, OpcuaChannelModel> = {};
-    for (const [k, ch] of this.channels) channels[k] = structuredClone(ch.m);
+    for (const [k, ch] of this.channels) {
+      const c = structuredClone(ch.m);
+      for (const f of LIST_FIELDS) c[f].sort();
+      channels[k] = c;
+    }
     return sortKeys({
       version: OPCUA_MODEL_VERSION,
       protocol: "opcua",
