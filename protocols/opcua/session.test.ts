@@ -201,7 +201,9 @@ describe("OpcuaSession", () => {
     s.onPdu(0, msg(7, 3, 10, body.subarray(0, body.length - 6)), at(3, 1001));
     s.onPdu(1, msg(7, 3, 10, readResponse(5)), at(4, 1001.1));
     expect(ctx.weirds.map((x) => x.name)).toEqual(["malformed"]);
-    expect(ctx.of<OpcuaServiceEvent>("opcua.service")).toMatchObject([{ service: "Read", requestHandle: 5, status: "ok" }]);
+    expect(ctx.of<OpcuaServiceEvent>("opcua.service")).toMatchObject([
+      { service: "Read", requestHandle: 5, status: "ok", request: { nodes: ["i=85"], attributes: [13] } },
+    ]);
   });
 
   it("reports a truncated header or an unknown message type as malformed", () => {

@@ -5,7 +5,7 @@ import type { OpcuaServiceDetails } from "../events.ts";
 import { readExtensionObject, readStatusCodeArray, skipDiagnosticInfoArray } from "../types/builtins.ts";
 import type { Cursor } from "../types/cursor.ts";
 import { skipSignatureData, skipSignedSoftwareCertificates, skipStringArray } from "../types/structures.ts";
-import type { MutableDetails, ServiceCodec } from "./service.ts";
+import type { ServiceCodec } from "./service.ts";
 
 function tokenKind(typeId: number): NonNullable<OpcuaServiceDetails["identityToken"]> {
   switch (typeId) {
@@ -21,11 +21,10 @@ export const activateSession: ServiceCodec = {
   name: "ActivateSession",
   requestId: 467,
   responseId: 470,
-  request(c) {
+  request(c, d) {
     skipSignatureData(c);
     skipSignedSoftwareCertificates(c);
     skipStringArray(c); // LocaleIds
-    const d: MutableDetails = {};
     const typeId = readExtensionObject(c, (t: number, b: Cursor) => {
       // Every token starts with PolicyId; UserName then carries UserName, Password, EncryptionAlgorithm.
       d.policyId = b.string() ?? "";
@@ -33,13 +32,11 @@ export const activateSession: ServiceCodec = {
     });
     d.identityToken = tokenKind(typeId);
     skipSignatureData(c);
-    return d;
   },
-  response(c) {
+  response(c, d) {
     c.byteString(); // ServerNonce
-    const results: number[] = [];
+    const results: number[] = (d.results = []);
     readStatusCodeArray(c, results);
     skipDiagnosticInfoArray(c);
-    return { results };
   },
 };

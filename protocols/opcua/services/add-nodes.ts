@@ -28,9 +28,9 @@ export const addNodes: ServiceCodec = {
   name: "AddNodes",
   requestId: 488,
   responseId: 491,
-  request(c) {
-    const n = c.arrayLength(16);
-    const nodes: string[] = [];
+  request(c, d) {
+    const n = (d.itemCount = c.arrayLength(16));
+    const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
       pushBounded(nodes, readExpandedNodeId(c)); // ParentNodeId
       readNodeId(c); // ReferenceTypeId
@@ -40,17 +40,15 @@ export const addNodes: ServiceCodec = {
       readExtensionObject(c, readNodeAttributes); // NodeAttributes
       readExpandedNodeId(c); // TypeDefinition
     }
-    return { nodes, itemCount: n };
   },
-  response(c) {
+  response(c, d) {
     const n = c.arrayLength(5);
-    const results: number[] = [];
-    const nodes: string[] = [];
+    const results: number[] = (d.results = []);
+    const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
       pushBounded(results, readStatusCode(c));
       pushBounded(nodes, readNodeId(c));
     }
     skipDiagnosticInfoArray(c);
-    return { results, nodes };
   },
 };

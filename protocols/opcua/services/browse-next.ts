@@ -6,13 +6,10 @@ export const browseNext: ServiceCodec = {
   name: "BrowseNext",
   requestId: 533,
   responseId: 536,
-  request(c) {
+  request(c, d) {
     c.skip(1); // ReleaseContinuationPoints
-    const n = c.arrayLength(4);
+    const n = (d.itemCount = c.arrayLength(4));
     for (let i = 0; i < n; i++) c.byteString();
-    return { itemCount: n };
   },
-  response(c) {
-    return readBrowseResults(c);
-  },
+  response: readBrowseResults,
 };

@@ -4,37 +4,33 @@ import { readNodeId } from "../types/node-id.ts";
 import { skipDiagnosticInfoArray } from "../types/builtins.ts";
 import type { Cursor } from "../types/cursor.ts";
 import { pushBounded, readBrowseResult } from "../types/structures.ts";
-import type { ServiceCodec } from "./service.ts";
+import type { MutableDetails, ServiceCodec } from "./service.ts";
 
 /** Results: BrowseResult[] then DiagnosticInfos; shared with BrowseNext. */
-export function readBrowseResults(c: Cursor): { results: number[]; referenceCount: number } {
+export function readBrowseResults(c: Cursor, d: MutableDetails): void {
   const n = c.arrayLength(12);
-  const results: number[] = [];
-  let referenceCount = 0;
-  for (let i = 0; i < n; i++) referenceCount += readBrowseResult(c, results);
+  const results: number[] = (d.results = []);
+  d.referenceCount = 0;
+  for (let i = 0; i < n; i++) d.referenceCount += readBrowseResult(c, results);
   skipDiagnosticInfoArray(c);
-  return { results, referenceCount };
 }
 
 export const browse: ServiceCodec = {
   name: "Browse",
   requestId: 527,
   responseId: 530,
-  request(c) {
+  request(c, d) {
     readNodeId(c); // View.ViewId
     c.skip(8 + 4); // View.Timestamp, View.ViewVersion
     c.skip(4); // RequestedMaxReferencesPerNode
     const n = c.arrayLength(1);
-    const nodes: string[] = [];
+    const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
       pushBounded(nodes, readNodeId(c));
       c.skip(4); // BrowseDirection
       readNodeId(c); // ReferenceTypeId
       c.skip(1 + 4 + 4); // IncludeSubtypes, NodeClassMask, ResultMask
     }
-    return { nodes };
   },
-  response(c) {
-    return readBrowseResults(c);
-  },
+  response: readBrowseResults,
 };

@@ -10,10 +10,10 @@ export const call: ServiceCodec = {
   name: "Call",
   requestId: 712,
   responseId: 715,
-  request(c) {
+  request(c, d) {
     const n = c.arrayLength(6);
-    const nodes: string[] = [];
-    const calls: { object: string; method: string; args: OpcuaValue[] }[] = [];
+    const nodes: string[] = (d.nodes = []);
+    const calls: { object: string; method: string; args: OpcuaValue[] }[] = (d.calls = []);
     for (let i = 0; i < n; i++) {
       const object = readNodeId(c);
       const method = readNodeId(c);
@@ -24,12 +24,11 @@ export const call: ServiceCodec = {
       pushBounded(nodes, method);
       pushBounded(calls, { object, method, args });
     }
-    return { nodes, calls };
   },
-  response(c) {
+  response(c, d) {
     const n = c.arrayLength(16);
-    const results: number[] = [];
-    const values: OpcuaValue[] = [];
+    const results: number[] = (d.results = []);
+    const values: OpcuaValue[] = (d.values = []);
     for (let i = 0; i < n; i++) {
       pushBounded(results, readStatusCode(c));
       readStatusCodeArray(c, undefined); // InputArgumentResults
@@ -38,6 +37,5 @@ export const call: ServiceCodec = {
       for (let j = 0; j < m; j++) pushBounded(values, readVariant(c)); // OutputArguments
     }
     skipDiagnosticInfoArray(c);
-    return { results, values };
   },
 };

@@ -7,9 +7,6 @@ export const closeSession: ServiceCodec = {
   responseId: 476,
   request(c) {
     c.skip(1); // DeleteSubscriptions
-    return {};
   },
-  response() {
-    return {};
-  },
+  response() {},
 };

@@ -9,12 +9,13 @@ export const createMonitoredItems: ServiceCodec = {
   name: "CreateMonitoredItems",
   requestId: 751,
   responseId: 754,
-  request(c) {
-    const subscriptionId = c.u32();
+  request(c, d) {
+    d.subscriptionId = c.u32();
     c.skip(4); // TimestampsToReturn
     const n = c.arrayLength(20);
-    const nodes: string[] = [];
-    const attributes: number[] = [];
+    const nodes: string[] = (d.nodes = []);
+    const attributes: number[] = (d.attributes = []);
+    d.itemCount = n;
     for (let i = 0; i < n; i++) {
       readReadValueId(c, nodes, attributes);
       c.skip(4); // MonitoringMode
@@ -22,17 +23,16 @@ export const createMonitoredItems: ServiceCodec = {
       readExtensionObject(c); // Filter
       c.skip(4 + 1); // QueueSize, DiscardOldest
     }
-    return { subscriptionId, nodes, attributes, itemCount: n };
   },
-  response(c) {
+  response(c, d) {
     const n = c.arrayLength(20);
-    const results: number[] = [];
+    const results: number[] = (d.results = []);
+    d.itemCount = n;
     for (let i = 0; i < n; i++) {
       pushBounded(results, readStatusCode(c));
       c.skip(4 + 8 + 4); // MonitoredItemId, RevisedSamplingInterval, RevisedQueueSize
       readExtensionObject(c); // FilterResult
     }
     skipDiagnosticInfoArray(c);
-    return { results, itemCount: n };
   },
 };

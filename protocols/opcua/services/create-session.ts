@@ -5,7 +5,7 @@ import { readNodeId } from "../types/node-id.ts";
 import {
   readApplicationDescription, readEndpointArray, skipSignatureData, skipSignedSoftwareCertificates,
 } from "../types/structures.ts";
-import type { MutableDetails, ServiceCodec } from "./service.ts";
+import type { ServiceCodec } from "./service.ts";
 
 /** SHA-1 thumbprint in lower-case hex, as OPC UA tools show it; undefined for a null or empty certificate. */
 export function thumbprint(cert: Uint8Array | undefined): string | undefined {
@@ -17,9 +17,11 @@ export const createSession: ServiceCodec = {
   name: "CreateSession",
   requestId: 461,
   responseId: 464,
-  request(c) {
+  request(c, d) {
     const app = readApplicationDescription(c);
-    const d: MutableDetails = { clientUri: app.uri, productUri: app.productUri, applicationName: app.name };
+    d.clientUri = app.uri;
+    d.productUri = app.productUri;
+    d.applicationName = app.name;
     d.serverUri = c.string() ?? "";
     d.endpointUrl = c.string() ?? "";
     d.sessionName = c.string() ?? "";
@@ -27,18 +29,16 @@ export const createSession: ServiceCodec = {
     const tp = thumbprint(c.byteString());
     if (tp) d.clientCertThumbprint = tp;
     c.skip(8 + 4); // RequestedSessionTimeout, MaxResponseMessageSize
-    return d;
   },
-  response(c) {
+  response(c, d) {
     readNodeId(c); // SessionId
     readNodeId(c); // AuthenticationToken
     c.skip(8); // RevisedSessionTimeout
     c.byteString(); // ServerNonce
     c.byteString(); // ServerCertificate
-    const endpoints = readEndpointArray(c);
+    d.endpoints = readEndpointArray(c);
     skipSignedSoftwareCertificates(c);
     skipSignatureData(c);
     c.skip(4); // MaxRequestMessageSize
-    return { endpoints };
   },
 };

@@ -6,15 +6,13 @@ export const createSubscription: ServiceCodec = {
   name: "CreateSubscription",
   requestId: 787,
   responseId: 790,
-  request(c) {
-    const publishingInterval = c.f64();
+  request(c, d) {
+    d.publishingInterval = c.f64();
     c.skip(4 + 4 + 4 + 1 + 1);
-    return { publishingInterval };
   },
-  response(c) {
-    const subscriptionId = c.u32();
-    const publishingInterval = c.f64();
+  response(c, d) {
+    d.subscriptionId = c.u32();
+    d.publishingInterval = c.f64();
     c.skip(4 + 4);
-    return { subscriptionId, publishingInterval };
   },
 };

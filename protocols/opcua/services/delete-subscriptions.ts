@@ -6,16 +6,13 @@ export const deleteSubscriptions: ServiceCodec = {
   name: "DeleteSubscriptions",
   requestId: 847,
   responseId: 850,
-  request(c) {
-    const n = c.arrayLength(4);
-    const first = n > 0 ? c.u32() : undefined;
+  request(c, d) {
+    const n = (d.itemCount = c.arrayLength(4));
+    if (n > 0) d.subscriptionId = c.u32();
     c.skip(4 * Math.max(0, n - 1));
-    return first === undefined ? { itemCount: n } : { itemCount: n, subscriptionId: first };
   },
-  response(c) {
-    const results: number[] = [];
-    readStatusCodeArray(c, results);
+  response(c, d) {
+    readStatusCodeArray(c, (d.results = []));
     skipDiagnosticInfoArray(c);
-    return { results };
   },
 };

@@ -6,13 +6,12 @@ export const getEndpoints: ServiceCodec = {
   name: "GetEndpoints",
   requestId: 428,
   responseId: 431,
-  request(c) {
-    const endpointUrl = c.string() ?? "";
+  request(c, d) {
+    d.endpointUrl = c.string() ?? "";
     skipStringArray(c); // LocaleIds
     skipStringArray(c); // ProfileUris
-    return { endpointUrl };
   },
-  response(c) {
-    return { endpoints: readEndpointArray(c) };
+  response(c, d) {
+    d.endpoints = readEndpointArray(c);
   },
 };

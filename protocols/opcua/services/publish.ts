@@ -39,23 +39,21 @@ export const publish: ServiceCodec = {
   name: "Publish",
   requestId: 826,
   responseId: 829,
-  request(c) {
-    const n = c.arrayLength(8);
+  request(c, d) {
+    const n = (d.itemCount = c.arrayLength(8));
     c.skip(8 * n);
-    return { itemCount: n };
   },
-  response(c) {
-    const subscriptionId = c.u32();
+  response(c, d) {
+    d.subscriptionId = c.u32();
     const k = c.arrayLength(4);
     c.skip(4 * k); // AvailableSequenceNumbers
     c.skip(1); // MoreNotifications
     c.skip(4 + 8); // NotificationMessage.SequenceNumber, PublishTime
-    const values: OpcuaValue[] = [];
+    const values: OpcuaValue[] = (d.values = []);
     const n = c.arrayLength(6);
     for (let i = 0; i < n; i++) readExtensionObject(c, (t, b) => readNotification(t, b, values));
-    const results: number[] = [];
-    readStatusCodeArray(c, results);
+    d.itemCount = values.length;
+    readStatusCodeArray(c, (d.results = []));
     skipDiagnosticInfoArray(c);
-    return { subscriptionId, values, results, itemCount: values.length };
   },
 };

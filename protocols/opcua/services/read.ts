@@ -11,24 +11,22 @@ export const read: ServiceCodec = {
   name: "Read",
   requestId: 631,
   responseId: 634,
-  request(c) {
+  request(c, d) {
     c.skip(8 + 4); // MaxAge, TimestampsToReturn
     const n = c.arrayLength(11);
-    const nodes: string[] = [];
-    const attributes: number[] = [];
+    const nodes: string[] = (d.nodes = []);
+    const attributes: number[] = (d.attributes = []);
     for (let i = 0; i < n; i++) readReadValueId(c, nodes, attributes);
-    return { nodes, attributes };
   },
-  response(c) {
+  response(c, d) {
     const n = c.arrayLength(1);
-    const values: OpcuaValue[] = [];
-    const results: number[] = [];
+    const values: OpcuaValue[] = (d.values = []);
+    const results: number[] = (d.results = []);
     for (let i = 0; i < n; i++) {
       const dv = readDataValue(c);
       pushBounded(values, dv.value ?? NO_VALUE);
       pushBounded(results, dv.status ?? 0);
     }
     skipDiagnosticInfoArray(c);
-    return { values, results };
   },
 };

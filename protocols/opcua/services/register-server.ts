@@ -8,8 +8,9 @@ import { skipStringArray } from "../types/structures.ts";
 import type { MutableDetails, ServiceCodec } from "./service.ts";
 
 /** RegisteredServer (Part 4 §7.32): ServerUri, ProductUri, ServerNames, ServerType, GatewayServerUri, DiscoveryUrls, … */
-function readRegisteredServer(c: Cursor): MutableDetails {
-  const d: MutableDetails = { serverUri: c.string() ?? "", productUri: c.string() ?? "" };
+function readRegisteredServer(c: Cursor, d: MutableDetails): void {
+  d.serverUri = c.string() ?? "";
+  d.productUri = c.string() ?? "";
   const n = c.arrayLength(1);
   for (let i = 0; i < n; i++) {
     const name = readLocalizedText(c);
@@ -24,7 +25,6 @@ function readRegisteredServer(c: Cursor): MutableDetails {
   }
   c.skipString(); // SemaphoreFilePath
   c.skip(1); // IsOnline
-  return d;
 }
 
 export const registerServer: ServiceCodec = {
@@ -32,25 +32,22 @@ export const registerServer: ServiceCodec = {
   requestId: 437,
   responseId: 440,
   request: readRegisteredServer,
-  response: () => ({}),
+  response() {},
 };
 
 export const registerServer2: ServiceCodec = {
   name: "RegisterServer2",
   requestId: 12211,
   responseId: 12212,
-  request(c) {
-    const d = readRegisteredServer(c);
+  request(c, d) {
+    readRegisteredServer(c, d);
     const n = c.arrayLength(5);
     // MdnsDiscoveryConfiguration (12901): MdnsServerName, ServerCapabilities; no NodeIds inside.
     for (let i = 0; i < n; i++) readExtensionObject(c, (_t, b) => void b.skip(b.remaining));
-    return d;
   },
-  response(c) {
-    const results: number[] = [];
-    readStatusCodeArray(c, results);
+  response(c, d) {
+    readStatusCodeArray(c, (d.results = []));
     skipDiagnosticInfoArray(c);
-    return { results };
   },
 };
 
@@ -61,19 +58,16 @@ export const findServersOnNetwork: ServiceCodec = {
   request(c) {
     c.skip(4 + 4); // StartingRecordId, MaxRecordsToReturn
     skipStringArray(c); // ServerCapabilityFilter
-    return {};
   },
-  response(c) {
+  response(c, d) {
     c.skip(8); // LastCounterResetTime
-    const n = c.arrayLength(16);
-    let first: string | undefined;
+    const n = (d.itemCount = c.arrayLength(16));
     for (let i = 0; i < n; i++) {
       c.skip(4); // RecordId
       c.skipString(); // ServerName
       const url = c.string() ?? "";
-      first ??= url;
+      if (i === 0) d.endpointUrl = url;
       skipStringArray(c); // ServerCapabilities
     }
-    return { itemCount: n, ...(first !== undefined ? { endpointUrl: first } : {}) };
   },
 };

@@ -11,6 +11,7 @@ export interface ServiceCodec {
   readonly name: string;
   readonly requestId: number;
   readonly responseId: number;
-  readonly request?: (c: Cursor) => OpcuaServiceDetails;
-  readonly response?: (c: Cursor) => OpcuaServiceDetails;
+  /** Fill `d` as fields are read, so a body that ends early keeps what was decoded before it ended. */
+  readonly request?: (c: Cursor, d: MutableDetails) => void;
+  readonly response?: (c: Cursor, d: MutableDetails) => void;
 }

@@ -9,9 +9,9 @@ export const translateBrowsePaths: ServiceCodec = {
   name: "TranslateBrowsePathsToNodeIds",
   requestId: 554,
   responseId: 557,
-  request(c) {
+  request(c, d) {
     const n = c.arrayLength(5);
-    const nodes: string[] = [];
+    const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
       pushBounded(nodes, readNodeId(c)); // StartingNode
       const m = c.arrayLength(5); // RelativePath.Elements
@@ -21,12 +21,11 @@ export const translateBrowsePaths: ServiceCodec = {
         readQualifiedName(c); // TargetName
       }
     }
-    return { nodes };
   },
-  response(c) {
+  response(c, d) {
     const n = c.arrayLength(8);
-    const results: number[] = [];
-    const nodes: string[] = [];
+    const results: number[] = (d.results = []);
+    const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
       pushBounded(results, readStatusCode(c));
       const m = c.arrayLength(5);
@@ -36,6 +35,5 @@ export const translateBrowsePaths: ServiceCodec = {
       }
     }
     skipDiagnosticInfoArray(c);
-    return { results, nodes };
   },
 };

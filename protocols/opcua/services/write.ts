@@ -12,11 +12,11 @@ export const write: ServiceCodec = {
   name: "Write",
   requestId: 673,
   responseId: 676,
-  request(c) {
+  request(c, d) {
     const n = c.arrayLength(12);
-    const nodes: string[] = [];
-    const attributes: number[] = [];
-    const writes: { node: string; attribute: number; value: OpcuaValue }[] = [];
+    const nodes: string[] = (d.nodes = []);
+    const attributes: number[] = (d.attributes = []);
+    const writes: { node: string; attribute: number; value: OpcuaValue }[] = (d.writes = []);
     for (let i = 0; i < n; i++) {
       const node = readNodeId(c);
       const attribute = c.u32();
@@ -26,12 +26,9 @@ export const write: ServiceCodec = {
       pushBounded(attributes, attribute);
       pushBounded(writes, { node, attribute, value });
     }
-    return { nodes, attributes, writes };
   },
-  response(c) {
-    const results: number[] = [];
-    readStatusCodeArray(c, results);
+  response(c, d) {
+    readStatusCodeArray(c, (d.results = []));
     skipDiagnosticInfoArray(c);
-    return { results };
   },
 };
