@@ -8,6 +8,7 @@
 // both are valid only during the onFrame callback. Copy what you keep (see cloneFrame).
 import type { Frame } from "../core/types.ts";
 import type { Counters } from "../core/counters.ts";
+import { InterfaceTable, readU16, readU32 } from "./pcapng-interfaces.ts";
 
 /** Largest classic-pcap record we accept (Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD); beyond it the file is garbage. */
 export const MAX_PCAP_RECORD = 262_144;
@@ -28,8 +29,6 @@ const BT_OPB = 2;
 const BT_SPB = 3;
 const BT_EPB = 6;
 
-const OPT_IF_TSRESOL = 9;
-const OPT_IF_TSOFFSET = 14;
 
 const enum State {
   Magic,
@@ -60,12 +59,7 @@ export class CaptureReader {
   private subsecDiv = 1e6;
   private pcapLinkType = 0;
   /** pcapng interfaces of the current section. */
-  private ifLinkType: number[] = [];
-  private ifSnapLen: number[] = [];
-  /** Seconds per 2^32 timestamp units, units per second and the if_tsoffset, per interface. */
-  private ifHighScale: number[] = [];
-  private ifUnits: number[] = [];
-  private ifOffset: number[] = [];
+  private readonly ifaces = new InterfaceTable();
   private readonly frame = new ReusedFrame();
   private carry = new Uint8Array(0);
   private carryLen = 0;
@@ -266,7 +260,7 @@ export class CaptureReader {
     const type = readU32(b, off, le);
     if (type === MAGIC_PCAPNG_SHB) {
       le = this.le = readU32(b, off + 8, true) === PCAPNG_BOM;
-      this.ifLinkType.length = this.ifSnapLen.length = this.ifHighScale.length = this.ifUnits.length = this.ifOffset.length = 0;
+      this.ifaces.reset();
     }
     if (readU32(b, off + n - 4, le) !== n) {
       this.stopBad();
@@ -278,11 +272,11 @@ export class CaptureReader {
         if (n < 32) return this.badBlock();
         const iface = type === BT_EPB ? readU32(b, off + 8, le) : readU16(b, off + 8, le);
         const cap = readU32(b, off + 20, le);
-        if (iface >= this.ifLinkType.length || cap > n - 32) return this.badBlock();
+        if (iface >= this.ifaces.count || cap > n - 32) return this.badBlock();
         const f = this.frame;
         f.index++;
-        f.ts = readU32(b, off + 12, le) * (this.ifHighScale[iface] ?? 0) + readU32(b, off + 16, le) / (this.ifUnits[iface] ?? 1e6) + (this.ifOffset[iface] ?? 0);
-        f.linkType = this.ifLinkType[iface] ?? 0;
+        f.ts = this.ifaces.ts(iface, readU32(b, off + 12, le), readU32(b, off + 16, le));
+        f.linkType = this.ifaces.linkType[iface]!;
         f.iface = iface;
         f.origLen = readU32(b, off + 24, le);
         f.data = b.subarray(off + 28, off + 28 + cap);
@@ -290,15 +284,15 @@ export class CaptureReader {
         return;
       }
       case BT_SPB: {
-        if (n < 16 || this.ifLinkType.length === 0) return this.badBlock();
+        if (n < 16 || this.ifaces.count === 0) return this.badBlock();
         const orig = readU32(b, off + 8, le);
-        const snap = this.ifSnapLen[0] ?? 0;
+        const snap = this.ifaces.snapLen[0]!;
         let cap = Math.min(orig, n - 16);
         if (snap > 0 && snap < cap) cap = snap;
         const f = this.frame;
         f.index++;
         f.ts = 0; // SPB carries no timestamp (pcapng §4.4)
-        f.linkType = this.ifLinkType[0] ?? 0;
+        f.linkType = this.ifaces.linkType[0]!;
         f.iface = 0;
         f.origLen = orig;
         f.data = b.subarray(off + 12, off + 12 + cap);
@@ -306,7 +300,8 @@ export class CaptureReader {
         return;
       }
       case BT_IDB:
-        return this.interfaceBlock(b, off, n, le);
+        if (!this.ifaces.add(b, off, n, le)) this.badBlock();
+        return;
       default:
         return; // SHB (already handled), ISB, NRB, DSB, custom and unknown blocks are skipped
     }
@@ -315,33 +310,6 @@ export class CaptureReader {
   private badBlock(): void {
     this.counters.add("capture.bad-record");
   }
-
-  private interfaceBlock(b: Uint8Array, off: number, n: number, le: boolean): void {
-    if (n < 20) return this.badBlock();
-    let units = 1e6;
-    let offset = 0;
-    let p = off + 16;
-    const endOpts = off + n - 4;
-    while (p + 4 <= endOpts) {
-      const code = readU16(b, p, le);
-      const len = readU16(b, p + 2, le);
-      if (code === 0 || p + 4 + len > endOpts) break;
-      if (code === OPT_IF_TSRESOL && len >= 1) {
-        const v = b[p + 4] ?? 6;
-        units = v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
-      } else if (code === OPT_IF_TSOFFSET && len >= 8) {
-        const hi = readU32(b, p + (le ? 8 : 4), le);
-        const lo = readU32(b, p + (le ? 4 : 8), le);
-        offset = (hi | 0) * 4294967296 + lo;
-      }
-      p += 4 + ((len + 3) & ~3);
-    }
-    this.ifLinkType.push(readU16(b, off + 8, le));
-    this.ifSnapLen.push(readU32(b, off + 12, le));
-    this.ifHighScale.push(4294967296 / units);
-    this.ifUnits.push(units);
-    this.ifOffset.push(offset);
-  }
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -349,14 +317,4 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-function readU32(b: Uint8Array, o: number, le: boolean): number {
-  return le
-    ? ((b[o + 3]! << 24) | (b[o + 2]! << 16) | (b[o + 1]! << 8) | b[o]!) >>> 0
-    : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
-function readU16(b: Uint8Array, o: number, le: boolean): number {
-  return le ? (b[o + 1]! << 8) | b[o]! : (b[o]! << 8) | b[o + 1]!;
 }
