@@ -198,7 +198,7 @@ describe("OpcuaSession", () => {
     const { s, ctx, at } = setup();
     openNone(s, at);
     const body = readRequest(5);
-    s.onPdu(0, msg(7, 3, 10, body.subarray(0, body.length - 6)), at(3, 1001));
+    s.onPdu(0, msg(7, 3, 10, body.subarray(0, body.length - 3)), at(3, 1001)); // cut inside DataEncoding
     s.onPdu(1, msg(7, 3, 10, readResponse(5)), at(4, 1001.1));
     expect(ctx.weirds.map((x) => x.name)).toEqual(["malformed"]);
     expect(ctx.of<OpcuaServiceEvent>("opcua.service")).toMatchObject([
