@@ -86,7 +86,7 @@ export class AssetInventory {
       }
       case "flow.end": {
         const e = event as FlowEndEvent;
-        const answered = e.transport === "tcp" ? e.established : e.pktsToClient > 0;
+        const answered = e.transport === "tcp" ? e.established || (e.midstream && e.pktsToClient > 0) : e.pktsToClient > 0;
         this.touch(e.src, e.ts, undefined);
         if (!answered) return;
         const f = flowFacts(e, false);

@@ -85,7 +85,9 @@ describe("engine baseline", () => {
     expect(engine.mode).toBe("detecting");
     expect(zones.zoneOf("10.7.7.7").name).toBe("learned-ot");
     engine.observe(flowStart({ ts: T0 + 5000, src: "192.168.2.5", dst: "192.168.2.20", dport: 502, service: "modbus" }));
-    engine.observe(flowStart({ ts: T0 + 5001, src: "192.168.2.6", dst: "192.168.2.20", dport: 502, service: "modbus" }));
+    const rogue = flowStart({ ts: T0 + 5001, src: "192.168.2.6", dst: "192.168.2.20", dport: 502, service: "modbus" });
+    engine.observe(rogue);
+    engine.observe(flowEnd(rogue, T0 + 5002));
     expect(out.map((a) => `${a.kind} ${a.src}`)).toEqual(["net.new-asset 192.168.2.6", "net.new-talker-pair 192.168.2.6"]);
     expect(formatBaseline(engine.baseline("p"))).toBe(readFileSync(path, "utf8"));
   });

@@ -32,6 +32,8 @@ export interface FlowFacts {
   service: string;
   rejected: boolean;
   frame: number;
+  /** Packet time the flow started. */
+  ts: number;
 }
 
 /**
@@ -44,10 +46,11 @@ export function flowFacts(e: FlowStartEvent | FlowEndEvent, rejected: boolean): 
   const maySwap = !e.service && (e.transport === "udp" || e.midstream);
   if (maySwap && !wellKnownService(e.transport, e.dport) && wellKnownService(e.transport, e.sport) && e.dport >= 1024) {
     return { client: e.dst, server: e.src, transport: e.transport, port: e.sport, service: serviceName(e.transport, e.sport),
-      rejected, frame: e.frame };
+      rejected, frame: e.frame, ts: e.type === "flow.end" ? e.startTs : e.ts };
   }
   return { client: e.src, server: e.dst, transport: e.transport, port: e.dport,
-    service: serviceName(e.transport, e.dport, e.service), rejected, frame: e.frame };
+    service: serviceName(e.transport, e.dport, e.service), rejected, frame: e.frame,
+    ts: e.type === "flow.end" ? e.startTs : e.ts };
 }
 
 /** 2700 → "45 min", 7200 → "2 h", 259200 → "3 d" (for summaries). */

@@ -119,11 +119,29 @@ describe("NetworkAnalyzer", () => {
 
   it("net.new-talker-pair between known OT hosts and net.new-service on a known pair (not for a new client port)", () => {
     const pair = flowStart({ ts: D, src: EWS, dst: PLC, dport: 502, service: "modbus" });
+    const answer = transaction("modbus", D + 0.01, EWS, PLC, 502, { flow: pair.flow });
     const svc = flowStart({ ts: D + 5, src: EWS, dst: SCADA, dport: 22 });
     const again = flowStart({ ts: D + 6, src: EWS, dst: SCADA, dport: 4840, service: "opcua", sport: 61000 });
-    const { all } = run([pair, svc, again]);
+    const { all } = run([pair, answer, svc, flowEnd(svc, D + 50), again, flowEnd(again, D + 60)]);
     expect(brief(all)).toEqual([`net.new-talker-pair ${EWS}>${PLC}`, `net.new-service ${EWS}>${SCADA}`]);
+    expect(all[0]?.ts).toBe(new Date(D * 1000).toISOString());
     expect(all[1]?.summary).toBe(`${EWS} (scada, L2) opened ssh to ${SCADA} (scada, L2): during learning this pair only used opcua`);
+  });
+
+  it("unanswered attempts are not talker pairs; a sweep across a zone is one crossing record per service", () => {
+    const events: EventBase[] = [];
+    for (let i = 1; i <= 50; i++) {
+      for (const dport of [22, 502]) {
+        const probe = flowStart({ ts: D + i * 0.01, src: HMI, dst: `192.168.1.${100 + i}`, dport });
+        events.push(probe, flowEnd(probe, D + 1 + i * 0.01, { established: false, rejected: true, reason: "rst", pktsToClient: 1 }));
+        const cross = flowStart({ ts: D + 2 + i * 0.01, src: JUMP, dst: `192.168.2.${100 + i}`, dport });
+        events.push(cross, flowEnd(cross, D + 32 + i * 0.01, { established: false, rejected: true, reason: "idle", pktsToClient: 0 }));
+      }
+    }
+    const { all, engine } = run(events);
+    expect(brief(all)).toEqual([`zone.new-crossing ${JUMP}>192.168.2.101`, `zone.new-crossing ${JUMP}>192.168.2.101`]);
+    expect(all.map((a) => a.protocol)).toEqual(["ssh", "modbus"]);
+    expect(engine.anomalies().map((a) => a.count)).toEqual([50, 50]);
   });
 
   it("zone.new-crossing for a crossing never learned and not allowed; a conduit stays quiet", () => {
@@ -155,11 +173,11 @@ describe("NetworkAnalyzer", () => {
     expect(exported.hosts[PLC]).toEqual([MAC[PLC]]);
     const all: Anomaly[] = [];
     const engine = new DetectionEngine({ analyzers: [fresh], zones, learnSeconds: 0, mode: "detecting", onAnomaly: (a) => all.push(a) });
-    engine.observe(flowStart({ ts: D, src: EWS, dst: PLC, dport: 502, service: "modbus" }));
+    engine.observe(flowStart({ ts: D, src: EWS, dst: PLC, dport: 502, service: "modbus", midstream: true }));
     for (const e of normal(D + 10, D + 600)) engine.observe(e);
     expect(brief(all)).toEqual([`net.new-talker-pair ${EWS}>${PLC}`]);
     expect(fresh.accept(all[0] as Anomaly)).toBe(true);
-    engine.observe(flowStart({ ts: D + 700, src: EWS, dst: PLC, dport: 502, service: "modbus" }));
+    engine.observe(flowStart({ ts: D + 700, src: EWS, dst: PLC, dport: 502, service: "modbus", midstream: true }));
     expect(engine.anomalies()[0]?.count).toBe(1);
   });
 });

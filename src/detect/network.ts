@@ -16,6 +16,8 @@ export const MAX_NET_HOSTS = 100_000;
 export const MAX_NET_PAIRS = 200_000;
 export const MAX_MACS_PER_HOST = 16;
 export const MAX_TRACKED_FLOWS = 262_144;
+/** New pair/service drafts waiting for the server to answer (dropped beyond this; counted in `dropped`). */
+export const MAX_PENDING_DRAFTS = 65_536;
 /** A MAC used by at least this many IPs while learning is a router's: IPs behind it may move between routers. */
 export const SHARED_MAC_MIN_IPS = 3;
 
@@ -31,6 +33,12 @@ export class NetworkAnalyzer implements Analyzer {
   private crossings = new Set<string>();
   /** MACs used by ≥ SHARED_MAC_MIN_IPS learned hosts (routers); computed once per model. */
   private shared: Set<string> | undefined;
+  /**
+   * New talker pair / new service drafts by flow id, held until the server answers (an answered transaction on the flow,
+   * or a flow.end that was established/answered): a SYN scan or a probe nobody answered is not a talker pair (scans are
+   * reported by the scan analyzer). Mid-stream flows are already talking and are judged at once.
+   */
+  private readonly pending = new Map<string, AnomalyDraft>();
   private hostCount = 0;
   private pairCount = 0;
   /** Flows already judged at flow.start (so flow.end does not judge them again). */
@@ -50,17 +58,23 @@ export class NetworkAnalyzer implements Analyzer {
         const e = event as FlowStartEvent;
         const out: AnomalyDraft[] = [];
         this.host(e.src, e.srcMac, e.dst, e.frame, ctx, out);
-        this.flow(flowFacts(e, false), ctx, out);
+        this.flow(flowFacts(e, false), ctx, out, e.midstream ? undefined : e.flow);
         return out;
       }
       case "flow.end": {
         const e = event as FlowEndEvent;
         const out: AnomalyDraft[] = [];
-        const answered = e.transport === "tcp" ? e.established || e.pktsToClient > 0 : e.pktsToClient > 0;
+        // A RST to a SYN proves little (firewalls answer for absent hosts): only a completed handshake counts.
+        const answered = e.transport === "tcp" ? e.established || (e.midstream && e.pktsToClient > 0) : e.pktsToClient > 0;
         if (answered) this.host(e.dst, undefined, e.src, e.frame, ctx, out);
         if (!this.judged.delete(e.flow)) {
           this.host(e.src, undefined, e.dst, e.frame, ctx, out);
-          this.flow(flowFacts(e, e.rejected), ctx, out);
+          this.flow(flowFacts(e, e.rejected), ctx, out, answered ? undefined : e.flow);
+        }
+        const held = this.pending.get(e.flow);
+        if (held) {
+          this.pending.delete(e.flow);
+          if (answered) out.push(held);
         }
         return out;
       }
@@ -77,6 +91,11 @@ export class NetworkAnalyzer implements Analyzer {
         if (typeof status !== "string" || !ANSWERED.has(status) || !event.dst) return undefined;
         const out: AnomalyDraft[] = [];
         this.host(event.dst, undefined, event.src, event.frame, ctx, out);
+        const held = this.pending.get(event.flow);
+        if (held) {
+          this.pending.delete(event.flow);
+          out.push(held);
+        }
         return out;
       }
     }
@@ -144,8 +163,8 @@ export class NetworkAnalyzer implements Analyzer {
     return this.shared.has(mac);
   }
 
-  /** Judge one flow (client → server). */
-  private flow(f: FlowFacts | undefined, ctx: AnalyzerContext, out: AnomalyDraft[]): void {
+  /** Judge one flow (client → server). `holdFor`: the flow id under which a pair/service draft waits for an answer. */
+  private flow(f: FlowFacts | undefined, ctx: AnalyzerContext, out: AnomalyDraft[], holdFor?: string): void {
     if (!f || isGroupAddress(f.server)) return;
     const zc = ctx.zoneOf(f.client);
     const zs = ctx.zoneOf(f.server);
@@ -204,14 +223,17 @@ export class NetworkAnalyzer implements Analyzer {
             `of learning and no conduit allows it`,
           attack: ["T0886"],
           evidence,
+          // one record per source and crossing: a sweep across a zone is one line per service, not one per address
+          key: `zone.new-crossing|${f.client}|${crossing}`,
         });
         return;
       }
     }
     if (allowed || !this.aroundOt(zc, zs)) return; // a conduit allows this crossing by design, for any host of the zones
     const services = this.model.pairs[`${f.client}>${f.server}`];
+    let draft: AnomalyDraft | undefined;
     if (!services) {
-      out.push({
+      draft = {
         kind: "net.new-talker-pair",
         severity: isControlLevel(zs.level) && INDUSTRIAL_SERVICES.has(f.service) ? "high" : "medium",
         src: f.client,
@@ -220,9 +242,10 @@ export class NetworkAnalyzer implements Analyzer {
         summary: `${who}: these two hosts never talked during the ${formatSeconds(ctx.learnedSeconds)} of learning`,
         attack: INDUSTRIAL_SERVICES.has(f.service) ? ["T0886", "T0848"] : ["T0886"],
         evidence,
-      });
+        ts: f.ts,
+      };
     } else if (!services.includes(f.service)) {
-      out.push({
+      draft = {
         kind: "net.new-service",
         severity: "medium",
         src: f.client,
@@ -232,8 +255,13 @@ export class NetworkAnalyzer implements Analyzer {
         attack: ["T0886"],
         evidence: { ...evidence, learned_services: services.join(",") },
         key: `net.new-service|${f.client}|${f.server}|${f.service}`,
-      });
+        ts: f.ts,
+      };
     }
+    if (!draft) return;
+    if (holdFor === undefined) out.push(draft);
+    else if (this.pending.size < MAX_PENDING_DRAFTS) this.pending.set(holdFor, draft);
+    else this.dropped++;
   }
 
   /** Pairs are learned and checked where at least one end is OT and neither end is IT or the internet. */

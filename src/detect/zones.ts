@@ -134,8 +134,11 @@ export class ZoneMap {
       return this.learnOt(event.dst);
     }
     if (event.type === "flow.end") {
-      const e = event as EventBase & { transport?: "tcp" | "udp"; service?: string; established?: boolean; pktsToClient?: number };
-      const answered = e.transport === "tcp" ? e.established === true : (e.pktsToClient ?? 0) > 0;
+      const e = event as EventBase & {
+        transport?: "tcp" | "udp"; service?: string; established?: boolean; midstream?: boolean; pktsToClient?: number;
+      };
+      const replied = (e.pktsToClient ?? 0) > 0;
+      const answered = e.transport === "tcp" ? e.established === true || (e.midstream === true && replied) : replied;
       if (answered && e.transport && INDUSTRIAL_SERVICES.has(serviceName(e.transport, e.dport, e.service))) {
         return this.learnOt(event.dst);
       }
