@@ -7,6 +7,7 @@ import type { Counters } from "../core/counters.ts";
 import type { Dir, EventBase, FlowEndEvent, FlowInfo, FlowStartEvent, Packet, Ts } from "../core/types.ts";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../core/types.ts";
 import { formatIp, formatMac } from "../decode/index.ts";
+import { DecodedPacket } from "../decode/packet.ts";
 
 /** Established or mid-stream TCP flows end after this much packet time without a packet (Zeek's tcp_inactivity_timeout). */
 export const TCP_IDLE_TIMEOUT_S = 300;
@@ -109,15 +110,16 @@ export interface FlowTableOptions<A> {
   onEnd(flow: Flow<A>, reason: EndReason, ts: Ts): void;
 }
 
-function endpointHash(ip: Uint8Array, port: number): number {
+function endpointHash(buf: Uint8Array, off: number, len: number, port: number): number {
   let h = Math.imul(port ^ 0x5bd1e995, 0x9e3779b1);
-  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ (ip[i] as number), 0x01000193);
+  for (let i = 0; i < len; i++) h = Math.imul(h ^ (buf[off + i] as number), 0x01000193);
   return h;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Compares a flow's stored address with `len` bytes of `buf` at `off`. */
+function sameIp(ip: Uint8Array, buf: Uint8Array, off: number, len: number): boolean {
+  if (ip.length !== len) return false;
+  for (let i = 0; i < len; i++) if (ip[i] !== buf[off + i]) return false;
   return true;
 }
 
@@ -161,15 +163,27 @@ export class FlowTable<A> {
     const proto = pkt.proto;
     const sport = pkt.srcPort;
     const dport = pkt.dstPort;
-    const src = pkt.srcIp;
-    const dst = pkt.dstIp;
-    const hash = (endpointHash(src, sport) + endpointHash(dst, dport) + proto) | 0;
+    // The decoder's own packets expose the frame and address offsets: reading them in place saves two views per packet.
+    let sBuf: Uint8Array;
+    let sOff = 0;
+    let dBuf: Uint8Array;
+    let dOff = 0;
+    if (pkt instanceof DecodedPacket && pkt.srcIpOff >= 0 && pkt.dstIpOff >= 0) {
+      sBuf = dBuf = pkt.d;
+      sOff = pkt.srcIpOff;
+      dOff = pkt.dstIpOff;
+    } else {
+      sBuf = pkt.srcIp;
+      dBuf = pkt.dstIp;
+    }
+    const alen = pkt.ipVersion === 6 ? 16 : 4;
+    const hash = (endpointHash(sBuf, sOff, alen, sport) + endpointHash(dBuf, dOff, alen, dport) + proto) | 0;
     let flow = this.buckets.get(hash);
     let fromA = true;
     while (flow !== undefined) {
       if (flow.proto === proto) {
-        if (flow.portA === sport && flow.portB === dport && sameBytes(flow.ipA, src) && sameBytes(flow.ipB, dst)) break;
-        if (flow.portA === dport && flow.portB === sport && sameBytes(flow.ipA, dst) && sameBytes(flow.ipB, src)) {
+        if (flow.portA === sport && flow.portB === dport && sameIp(flow.ipA, sBuf, sOff, alen) && sameIp(flow.ipB, dBuf, dOff, alen)) break;
+        if (flow.portA === dport && flow.portB === sport && sameIp(flow.ipA, dBuf, dOff, alen) && sameIp(flow.ipB, sBuf, sOff, alen)) {
           fromA = false;
           break;
         }

@@ -125,7 +125,8 @@ export class Framer {
         this.stash = data.slice(off);
         return;
       }
-      const n = framing.pduLength(data.subarray(off, off + h));
+      // The header view may be longer than headerLen when the PDU starts the segment (saves a view per PDU).
+      const n = framing.pduLength(off === 0 ? data : data.subarray(off, off + h));
       if (!(n >= h && n <= this.maxLen)) {
         this.violation(`impossible PDU length ${n} (header ${h}, max ${this.maxLen})`);
         this.resyncing = true;
@@ -133,7 +134,7 @@ export class Framer {
         continue;
       }
       if (len - off >= n) {
-        this.out.framedPdu(this.dir, data.subarray(off, off + n));
+        this.out.framedPdu(this.dir, off === 0 && n === len ? data : data.subarray(off, off + n));
         off += n;
         continue;
       }
