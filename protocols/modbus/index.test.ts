@@ -69,4 +69,17 @@ describe("probeModbus", () => {
     two.set(text("GET /ind"), 12);
     expect(probeModbus(two, 0)).toBe("no");
   });
+
+  it("never throws on random bytes; resync stays inside the data", () => {
+    let seed = 99;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    for (let i = 0; i < 20000; i++) {
+      const b = new Uint8Array(rand() % 40);
+      for (let j = 0; j < b.length; j++) b[j] = i % 3 === 0 && (j === 2 || j === 3 || j === 4) ? 0 : rand();
+      expect(["yes", "no", "more"]).toContain(probeModbus(b, (i & 1) as 0 | 1));
+      const r = resyncModbus(b);
+      expect(r).toBeLessThan(Math.max(b.length, 1));
+      expect(r).toBeGreaterThanOrEqual(-1);
+    }
+  });
 });

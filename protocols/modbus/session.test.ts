@@ -186,4 +186,26 @@ describe("ModbusSession anomalies", () => {
     s.onPdu(1, adu(5, 0, "5a 00 fe 0102"), ctx.at(2, 100));
     expect(ctx.events[0]).toMatchObject({ fc: 90, fcName: "schneider-umas", request: { data: "0002" }, response: { data: "00fe0102" } });
   });
+
+  it("random and mutated ADUs in both directions never throw; every request comes out exactly once", () => {
+    const { s, ctx } = setup();
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    const base = [adu(1, 1, "03 0000 000a"), adu(2, 1, "01 0010 0013"), adu(3, 2, "10 0001 0002 04 000a 0102"), adu(4, 1, "2b 0e 01 00")];
+    let requests = 0;
+    for (let i = 0; i < 20000; i++) {
+      const b = new Uint8Array(base[i % base.length]!.subarray(0, 1 + (rand() % 17)));
+      for (let k = rand() % 4; k > 0; k--) {
+        const at = rand() % b.length;
+        b[at] = b[at]! ^ (1 << (rand() & 7));
+      }
+      const dir = (rand() & 1) as 0 | 1;
+      if (dir === 0) requests++;
+      expect(() => s.onPdu(dir, b, ctx.at(i + 1, 100 + i / 100))).not.toThrow();
+      if (i % 100 === 0) s.onTick(ctx);
+    }
+    s.onEnd(ctx.at(20001, 400));
+    // Each request is reported once: paired (ok/exception), superseded, flooded out or timed out.
+    expect(ctx.events.filter((e) => e.request !== undefined)).toHaveLength(requests);
+  });
 });
