@@ -1,0 +1,26 @@
+// The behaviour analyzers (network behaviour across the IT/OT boundary), one factory for the engine to register.
+// They read core flow/ARP events and the DNS/HTTP/TLS event shapes of ./types.ts; none imports protocols/.
+
+import type { Analyzer } from "../types.ts";
+import { BeaconAnalyzer } from "./beacon.ts";
+import { DnsTunnelAnalyzer } from "./dns-tunnel.ts";
+import { ExfilAnalyzer } from "./exfil.ts";
+import { LateralAnalyzer } from "./lateral.ts";
+import { ScanAnalyzer } from "./scan.ts";
+
+export { BeaconAnalyzer } from "./beacon.ts";
+export { DnsTunnelAnalyzer } from "./dns-tunnel.ts";
+export { ExfilAnalyzer } from "./exfil.ts";
+export { LateralAnalyzer } from "./lateral.ts";
+export { ScanAnalyzer } from "./scan.ts";
+
+/** Anomaly kinds the behaviour analyzers emit. */
+export const BEHAVIOUR_KINDS: readonly string[] = [
+  "net.beacon", "dns.tunnel", "net.exfil", "net.port-scan", "net.host-scan", "net.syn-sweep", "net.arp-sweep",
+  "net.new-remote-service", "net.brute-force", "net.long-connection",
+];
+
+/** Fresh instances of every behaviour analyzer (each keeps its own learned model). */
+export function createBehaviourAnalyzers(): Analyzer[] {
+  return [new BeaconAnalyzer(), new DnsTunnelAnalyzer(), new ExfilAnalyzer(), new ScanAnalyzer(), new LateralAnalyzer()];
+}
