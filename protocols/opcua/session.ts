@@ -248,10 +248,7 @@ export class OpcuaSession implements ProtocolSession {
     const ev: OpcuaChannelEvent = {
       ...this.base(ctx, "opcua.channel", o?.frame ?? ctx.frame, o?.ts ?? ctx.ts), type: "opcua.channel", action,
       channelId: this.channelId, tokenId: this.tokenId, securityPolicy: this.policy, securityMode: this.mode,
-      ...(this.clientCert !== undefined ? { clientCertThumbprint: this.clientCert } : {}),
-      ...(this.serverCert !== undefined ? { serverCertThumbprint: this.serverCert } : {}),
-      ...(requestedLifetime !== undefined ? { requestedLifetime } : {}),
-      ...(serviceResult !== undefined ? { serviceResult } : {}),
+      clientCertThumbprint: this.clientCert, serverCertThumbprint: this.serverCert, requestedLifetime, serviceResult,
     };
     ctx.emit(ev);
   }
@@ -290,19 +287,16 @@ export class OpcuaSession implements ProtocolSession {
     status: OpcuaServiceEvent["status"]): void {
     const name = p.typeId >= 0 ? serviceName(p.typeId)
       : m && m.typeId !== SERVICE_FAULT_ID ? serviceName(m.typeId) : "Unknown";
+    // One literal with every key (undefined where absent): a single object shape, no spread temporaries per event.
+    const f = this.flow;
     const ev: OpcuaServiceEvent = {
-      ...this.base(ctx, "opcua.service", p.frame, p.ts), type: "opcua.service", channelId: this.channelId,
-      tokenId: this.tokenId, requestId: p.requestId, securityPolicy: this.policy, securityMode: this.mode, service: name,
-      status,
-      ...(p.requestHandle !== undefined ? { requestHandle: p.requestHandle } : {}),
-      ...(p.typeId >= 0 ? { requestType: p.typeId } : {}),
-      ...(m && m.typeId >= 0 ? { responseType: m.typeId } : {}),
-      ...(m?.serviceResult !== undefined ? { serviceResult: m.serviceResult } : {}),
-      ...(p.details ? { request: p.details } : {}),
-      ...(m?.details ? { response: m.details } : {}),
-      ...(status !== "unsolicited" ? { requestFrame: p.frame } : {}),
-      ...(at ? { responseFrame: at.frame } : {}),
-      ...(at && status !== "unsolicited" ? { rtt: at.ts - p.ts } : {}),
+      type: "opcua.service", ts: p.ts, frame: p.frame, flow: f.id, src: f.client, sport: f.clientPort, dst: f.server,
+      dport: f.serverPort, channelId: this.channelId, tokenId: this.tokenId, requestId: p.requestId,
+      requestHandle: p.requestHandle, securityPolicy: this.policy, securityMode: this.mode, service: name,
+      requestType: p.typeId >= 0 ? p.typeId : undefined, responseType: m && m.typeId >= 0 ? m.typeId : undefined, status,
+      serviceResult: m?.serviceResult, request: p.details, response: m?.details,
+      requestFrame: status !== "unsolicited" ? p.frame : undefined, responseFrame: at?.frame,
+      rtt: at && status !== "unsolicited" ? at.ts - p.ts : undefined,
     };
     ctx.emit(ev);
   }
