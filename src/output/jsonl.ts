@@ -1,8 +1,8 @@
 // Event JSONL writer (issue 2 item 7): one JSON object per event per line, `ts` (and `startTs`, and the ts of nested
 // request/response records) rendered as ISO 8601 UTC with microseconds from packet time, every other field as is.
-// Lines are joined into large chunks before they reach the file stream: no write call per line.
+// Lines are joined into large chunks before they are written: no write call per line.
 
-import { createWriteStream, type WriteStream } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import type { EventBase, Ts } from "../core/types.ts";
 
 /** Characters gathered before one write to the underlying stream. */
@@ -33,25 +33,22 @@ export function formatEvent(e: EventBase): string {
   return JSON.stringify(e, replaceTs);
 }
 
+/**
+ * Writes events as JSONL. Lines are gathered into JSONL_CHUNK_CHARS chunks and each chunk is written synchronously: one
+ * system call per chunk, never per line, and memory stays bounded however fast the pipeline produces events (an
+ * asynchronous stream would queue without limit while the synchronous capture loop runs). stdout ("-") is synchronous
+ * for files and pipes on Linux too.
+ */
 export class JsonlWriter {
-  private readonly out: NodeJS.WritableStream;
-  private readonly owned: WriteStream | undefined;
+  private readonly fd: number;
+  private readonly owned: boolean;
   private buf = "";
   private nLines = 0;
-  private failure: Error | undefined;
 
   /** `path` "-" writes to stdout. */
   constructor(path: string) {
-    if (path === "-") {
-      this.out = process.stdout;
-      this.owned = undefined;
-    } else {
-      this.owned = createWriteStream(path);
-      this.owned.on("error", (err) => {
-        this.failure = err;
-      });
-      this.out = this.owned;
-    }
+    this.owned = path !== "-";
+    this.fd = this.owned ? openSync(path, "w") : 1;
   }
 
   get lines(): number {
@@ -64,27 +61,26 @@ export class JsonlWriter {
     if (this.buf.length >= JSONL_CHUNK_CHARS) this.flush();
   }
 
-  /** Hands the gathered lines to the stream. */
+  /** Writes the gathered lines. */
   flush(): void {
     if (this.buf.length === 0) return;
-    this.out.write(this.buf);
+    const bytes = Buffer.from(this.buf, "utf8");
     this.buf = "";
+    let off = 0;
+    while (off < bytes.length) {
+      try {
+        off += writeSync(this.fd, bytes, off, bytes.length - off);
+      } catch (err) {
+        // A non-blocking stdout pipe that is full: wait briefly and retry rather than lose events.
+        if ((err as { code?: string }).code !== "EAGAIN") throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
   }
 
-  /** Flushes and closes (stdout is flushed, not closed). Rejects when the file could not be written. */
+  /** Flushes and closes the file (stdout is flushed, not closed). */
   async close(): Promise<void> {
     this.flush();
-    const owned = this.owned;
-    if (owned !== undefined) {
-      await new Promise<void>((resolve, reject) => {
-        owned.end((err?: Error | null) => (err ? reject(err) : resolve()));
-      });
-    } else {
-      await new Promise<void>((resolve) => {
-        if (process.stdout.write("")) resolve();
-        else process.stdout.once("drain", () => resolve());
-      });
-    }
-    if (this.failure !== undefined) throw this.failure;
+    if (this.owned) closeSync(this.fd);
   }
 }
