@@ -6,7 +6,10 @@ import { execFileSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { readCapture } from "../../src/capture/source.ts";
+import { Counters } from "../../src/core/counters.ts";
 import type { Dir, Dissector, EventBase, FlowInfo, SessionContext } from "../../src/core/types.ts";
+import { Pipeline } from "../../src/pipeline.ts";
 import { concat, ethIpv4Tcp, ethIpv4Udp, writePcap, type CaptureRecord } from "../fixtures/capture-builder.ts";
 
 export interface Chunk {
@@ -174,4 +177,14 @@ export function replay(d: Dissector, c: Conversation, flowId = "F1"): { events: 
   }
   s.onEnd(ctx);
   return { events, weird };
+}
+
+/** Runs a capture file through the real pipeline with the given dissectors; returns its events and counters. */
+export async function pipelineEvents(pcap: string, dissectors: readonly Dissector[]): Promise<{ events: EventBase[]; counters: Counters }> {
+  const events: EventBase[] = [];
+  const counters = new Counters();
+  const p = new Pipeline({ dissectors, onEvent: (e) => events.push(e), counters });
+  await readCapture(pcap, (f) => p.handleFrame(f), counters);
+  p.finish();
+  return { events, counters };
 }

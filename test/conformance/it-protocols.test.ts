@@ -17,7 +17,7 @@ import { dnsDissector, dnsTcpDissector } from "../../protocols/dns/index.ts";
 import { httpDissector } from "../../protocols/http/index.ts";
 import { tlsDissector } from "../../protocols/tls/index.ts";
 import { concat, u16, u32 } from "../fixtures/capture-builder.ts";
-import { pcapBytes, recordTcp, recordUdp, replay, tsharkFields, type Conversation } from "./it-exchanges.ts";
+import { pcapBytes, pipelineEvents, recordTcp, recordUdp, replay, tsharkFields, type Conversation } from "./it-exchanges.ts";
 
 const CLIENT = "10.20.0.15";
 const SERVER = "10.20.0.53";
@@ -100,6 +100,14 @@ describe("DNS against tshark", () => {
       expect(dns.map((e) => e.qtypeName)).toEqual(["A", "AAAA", "TXT", "A", "MX", "CNAME"]);
       expect(dns[3]?.rcodeName).toBe("NXDOMAIN");
     }
+    // The real pipeline (flow table, ports, TCP reassembly, 2-byte framing) yields the same transactions.
+    const { events, counters } = await pipelineEvents(pcap, [dnsDissector, dnsTcpDissector]);
+    const viaPipeline = events.filter((e): e is DnsEvent => e.type === "dns");
+    expect(viaPipeline.map((e) => `${e.transport} ${e.id} ${e.query} ${e.qtypeName} ${e.rcodeName} ${e.answers.length}`)).toEqual(
+      [udp, tcp].flatMap((c) => (replay(c.transport === "udp" ? dnsDissector : dnsTcpDissector, c).events as DnsEvent[]).map((e) => `${e.transport} ${e.id} ${e.query} ${e.qtypeName} ${e.rcodeName} ${e.answers.length}`)),
+    );
+    expect(counters.sum("internal.")).toBe(0);
+    expect(events.filter((e) => e.type === "weird")).toEqual([]);
   });
 });
 
@@ -180,6 +188,11 @@ describe("HTTP/1.x against tshark", () => {
     });
     expect(events.map((e) => e.statusCode)).toEqual(resps.map((r) => Number(r["http.response.code"])));
     expect(events.map((e) => e.requestBodyBytes)).toEqual([0, 5000, 3000, 0, 0, 0, 4]);
+    const viaPipeline = await pipelineEvents(pcap, [httpDissector]);
+    const key = (e: HttpEvent): string => `${e.method} ${e.host} ${e.uri} ${e.requestContentLength} ${e.requestBodyBytes} ${e.statusCode} ${e.status}`;
+    expect(viaPipeline.events.filter((e): e is HttpEvent => e.type === "http").map(key)).toEqual(events.map(key));
+    expect(viaPipeline.counters.sum("internal.")).toBe(0);
+    expect(viaPipeline.events.filter((e) => e.type === "weird")).toEqual([]);
   });
 });
 
@@ -246,6 +259,11 @@ describe("TLS against tshark", () => {
       expect(e.ja3sHash).toBe(r["tls.handshake.ja3s"]);
     });
     expect(servers.map((s) => s.selectedVersion)).toEqual([0x0304, 0x0303, 0x0304]);
+    const viaPipeline = await pipelineEvents(pcap, [tlsDissector]);
+    const tlsKey = (e: EventBase): string => (e.type === "tls.client-hello" ? `${(e as TlsClientHelloEvent).ja3Hash} ${(e as TlsClientHelloEvent).sni}` : e.type === "tls.server-hello" ? (e as TlsServerHelloEvent).ja3s : "");
+    expect(viaPipeline.events.map(tlsKey).filter((k) => k !== "")).toEqual(all.map(tlsKey));
+    expect(viaPipeline.counters.sum("internal.")).toBe(0);
+    expect(viaPipeline.events.filter((e) => e.type === "weird")).toEqual([]);
     // TLS 1.3 moves ALPN to EncryptedExtensions: the ServerHello carries none.
     expect(servers.map((s) => s.alpn)).toEqual(["", "", ""]);
   });
