@@ -163,15 +163,17 @@ describe("OpcuaSession", () => {
   it("turns an encrypted channel into metadata events, never a failure", () => {
     const { s, ctx, at } = setup();
     const cert = new Uint8Array(600).fill(7);
+    const serverCert = new Uint8Array(500).fill(1);
     s.onPdu(0, opn(0, 0, new Uint8Array(256).fill(0xa5), BASIC, cert), at(1, 1000));
-    s.onPdu(1, opn(9, 0, new Uint8Array(256).fill(0x5a), BASIC, new Uint8Array(500).fill(1)), at(2, 1000.01));
+    s.onPdu(1, opn(9, 0, new Uint8Array(256).fill(0x5a), BASIC, serverCert), at(2, 1000.01));
     s.onPdu(0, sealed(9, 1, new Uint8Array(200).fill(0xc3)), at(3, 1000.02));
     s.onPdu(1, sealed(9, 1, new Uint8Array(400).fill(0x3c)), at(4, 1000.03));
     s.onPdu(0, Uint8Array.from([...msg(9, 1, 0, new Uint8Array(40)).subarray(0, 16), ...new Uint8Array(40).fill(0xee)]).map((b, i) =>
       i < 3 ? "CLO".charCodeAt(i) : b), at(5, 1000.04));
     expect(ctx.of<OpcuaChannelEvent>("opcua.channel")).toMatchObject([
       { action: "open", channelId: 9, securityPolicy: BASIC, frame: 1,
-        clientCertThumbprint: createHash("sha1").update(cert).digest("hex") },
+        clientCertThumbprint: createHash("sha1").update(cert).digest("hex"),
+        serverCertThumbprint: createHash("sha1").update(serverCert).digest("hex") },
       { action: "close", channelId: 9, tokenId: 1 },
     ]);
     expect(ctx.of<OpcuaSecureMessageEvent>("opcua.secure-msg").map((e) => [e.dir, e.size, e.tokenId, e.securityMode])).toEqual([

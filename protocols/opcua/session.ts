@@ -4,6 +4,7 @@
 // (OPCUA_MAX_PENDING → weird `flooded`) and time out by packet time. With a security policy other than None the
 // sequence header and body of MSG/CLO are ciphertext: those become opcua.secure-msg metadata events, never failures.
 
+import { Buffer } from "node:buffer";
 import type { Dir, EventBase, FlowInfo, ProtocolSession, SessionContext } from "../../src/core/types.ts";
 import {
   messageTypeOf, OPCUA_MAX_PENDING, OPCUA_REQUEST_TIMEOUT_S, SECURITY_POLICY_NONE, securityModeName, type MessageType,
@@ -139,8 +140,14 @@ export class OpcuaSession implements ProtocolSession {
       this.encrypted = policy !== SECURITY_POLICY_NONE;
       if (this.encrypted && this.mode === "None") this.mode = "unknown";
       const tp = thumbprint(sc.senderCert);
-      if (dir === 0) this.clientCert = tp;
-      else this.serverCert = tp;
+      if (dir === 0) {
+        this.clientCert = tp;
+        // The client names the server certificate it encrypts for by its SHA-1 thumbprint: known even without a response.
+        const rt = sc.receiverThumbprint;
+        if (rt && rt.length === 20) this.serverCert = Buffer.from(rt.buffer, rt.byteOffset, rt.byteLength).toString("hex");
+      } else if (tp !== undefined) {
+        this.serverCert = tp;
+      }
     } else {
       sc = readSecureChunk(pdu, type, this.encrypted && !this.signedOnly(pdu, type));
     }
