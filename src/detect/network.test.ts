@@ -161,6 +161,26 @@ describe("NetworkAnalyzer", () => {
     expect(all.map((a) => a.attack)).toEqual(["T0869", "T0883"]);
   });
 
+  it("without a site config, a Modbus server becomes OT and a connection seen before that is learned under its new zone", () => {
+    const zones = new ZoneMap();
+    const net = new NetworkAnalyzer(zones);
+    const all: Anomaly[] = [];
+    const engine = new DetectionEngine({ analyzers: [net], zones, learnSeconds: LEARN, onAnomaly: (a) => all.push(a) });
+    const a = "10.1.1.5", plc = "10.1.2.9";
+    const persistent = flowStart({ ts: T0, src: a, dst: plc, dport: 502, service: "modbus", midstream: true });
+    engine.observe(persistent);
+    for (let t = T0 + 1; t < T0 + LEARN; t += 100) engine.observe(transaction("modbus", t, a, plc, 502, { flow: persistent.flow }));
+    const reconnect = flowStart({ ts: D, src: a, dst: plc, dport: 502, service: "modbus" });
+    const rogue = flowStart({ ts: D + 1, src: "10.1.1.66", dst: plc, dport: 502, service: "modbus" });
+    for (const e of [reconnect, transaction("modbus", D + 0.1, a, plc, 502, { flow: reconnect.flow }), rogue, flowEnd(rogue, D + 5)]) {
+      engine.observe(e);
+    }
+    expect(zones.zoneOf(plc).name).toBe("learned-ot");
+    expect(brief(all)).toEqual(["net.new-asset 10.1.1.66>10.1.2.9", "net.new-talker-pair 10.1.1.66>10.1.2.9"]);
+    expect(all[1]?.src_zone).toBe("unknown");
+    expect(all[1]?.dst_zone).toBe("learned-ot");
+  });
+
   it("a learned model round-trips through export/import and detects the same", () => {
     const { net } = run([]);
     const exported = net.exportModel();

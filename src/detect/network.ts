@@ -39,6 +39,11 @@ export class NetworkAnalyzer implements Analyzer {
    * reported by the scan analyzer). Mid-stream flows are already talking and are judged at once.
    */
   private readonly pending = new Map<string, AnomalyDraft>();
+  /**
+   * Flows started while learning, until their first answered transaction or their end, when they are learned again: the
+   * zone map may only then know the server as OT ("learned-ot"), and the flow must be learned under that zone too.
+   */
+  private readonly learningFlows = new Map<string, FlowFacts>();
   private hostCount = 0;
   private pairCount = 0;
   /** Flows already judged at flow.start (so flow.end does not judge them again). */
@@ -58,7 +63,9 @@ export class NetworkAnalyzer implements Analyzer {
         const e = event as FlowStartEvent;
         const out: AnomalyDraft[] = [];
         this.host(e.src, e.srcMac, e.dst, e.frame, ctx, out);
-        this.flow(flowFacts(e, false), ctx, out, e.midstream ? undefined : e.flow);
+        const f = flowFacts(e, false);
+        this.flow(f, ctx, out, e.midstream ? undefined : e.flow);
+        if (f && ctx.mode === "learning" && this.learningFlows.size < MAX_TRACKED_FLOWS) this.learningFlows.set(e.flow, f);
         return out;
       }
       case "flow.end": {
@@ -67,6 +74,11 @@ export class NetworkAnalyzer implements Analyzer {
         // A RST to a SYN proves little (firewalls answer for absent hosts): only a completed handshake counts.
         const answered = e.transport === "tcp" ? e.established || (e.midstream && e.pktsToClient > 0) : e.pktsToClient > 0;
         if (answered) this.host(e.dst, undefined, e.src, e.frame, ctx, out);
+        const started = this.learningFlows.get(e.flow);
+        if (started) {
+          this.learningFlows.delete(e.flow);
+          if (ctx.mode === "learning") this.learnFlow(started, ctx);
+        }
         if (!this.judged.delete(e.flow)) {
           this.host(e.src, undefined, e.dst, e.frame, ctx, out);
           this.flow(flowFacts(e, e.rejected), ctx, out, answered ? undefined : e.flow);
@@ -91,6 +103,11 @@ export class NetworkAnalyzer implements Analyzer {
         if (typeof status !== "string" || !ANSWERED.has(status) || !event.dst) return undefined;
         const out: AnomalyDraft[] = [];
         this.host(event.dst, undefined, event.src, event.frame, ctx, out);
+        const started = this.learningFlows.get(event.flow);
+        if (started) {
+          this.learningFlows.delete(event.flow);
+          if (ctx.mode === "learning") this.learnFlow(started, ctx);
+        }
         const held = this.pending.get(event.flow);
         if (held) {
           this.pending.delete(event.flow);
@@ -191,8 +208,7 @@ export class NetworkAnalyzer implements Analyzer {
     }
     const crossing = `${zc.name}>${zs.name}>${f.service}`;
     if (ctx.mode === "learning") {
-      if (zc.name !== zs.name) this.crossings.add(crossing);
-      if (this.aroundOt(zc, zs)) this.learnPair(f);
+      this.learnFlow(f, ctx);
       return;
     }
     if (zc.name !== zs.name && !allowed && !this.crossings.has(crossing)) {
@@ -264,6 +280,14 @@ export class NetworkAnalyzer implements Analyzer {
     else this.dropped++;
   }
 
+  /** Records a flow's crossing and talker pair under the zones as they are now. */
+  private learnFlow(f: FlowFacts, ctx: AnalyzerContext): void {
+    const zc = ctx.zoneOf(f.client);
+    const zs = ctx.zoneOf(f.server);
+    if (zc.name !== zs.name) this.crossings.add(`${zc.name}>${zs.name}>${f.service}`);
+    if (this.aroundOt(zc, zs)) this.learnPair(f);
+  }
+
   /** Pairs are learned and checked where at least one end is OT and neither end is IT or the internet. */
   private aroundOt(zc: ZoneInfo, zs: ZoneInfo): boolean {
     if (isInternet(zc) || isInternet(zs) || isItLevel(zc.level) || isItLevel(zs.level)) return false;
@@ -286,6 +310,7 @@ export class NetworkAnalyzer implements Analyzer {
 
   endLearning(): void {
     this.shared = undefined;
+    this.learningFlows.clear();
   }
 
   exportModel(): NetworkModel {
