@@ -227,7 +227,13 @@ describe("modbus loss of view (packet time)", () => {
     const b = createModbusAnalyzer();
     b.importModel(JSON.parse(JSON.stringify(src.exportModel())));
     const day2 = T0 + 86_400;
-    expect(detect(b, normal(day2, day2 + 120, 41))).toEqual([]);
+    // The sensor starts 90 s before the HMI polls: no loss of view for polls not yet seen in this capture.
+    expect(detect(b, normal(day2 + 90, day2 + 200, 41), day2 + 200)).toEqual([]);
+    const b2 = createModbusAnalyzer();
+    b2.importModel(JSON.parse(JSON.stringify(src.exportModel())));
+    b2.tick?.(analyzerContext("detecting", day2, LEARN));
+    const ds = detect(b2, normal(day2 + 90, day2 + 200, 41).filter((e) => e.dst !== PLC2 || e.ts < day2 + 120), day2 + 199);
+    expect(ds.map((d) => [d.kind, d.dst])).toEqual([["modbus.loss-of-view", PLC2]]);
   });
 });
 

@@ -49,16 +49,11 @@ export function createModbusAnalyzer(): Analyzer {
   const runtime = new Map<string, Runtime>();
   const units = new Map<string, DistinctWindow>();
   let frozen = false;
-  let clockRestart = false;
 
   function prepare(ctx: AnalyzerContext): void {
     if (!frozen) {
       baseline.freeze(ctx.ts, ctx.learnedSeconds || ctx.learnSeconds);
       frozen = true;
-    }
-    if (clockRestart) {
-      for (const ch of baseline.channels.values()) for (const t of ch.polls.values()) t.restartClock(ctx.ts);
-      clockRestart = false;
     }
   }
 
@@ -223,13 +218,13 @@ export function createModbusAnalyzer(): Analyzer {
         let deadline = -Infinity;
         const polls: string[] = [];
         for (const [pk, t] of ch.polls) {
-          if (!t.armed || t.model === undefined) continue;
+          if (!t.armed || t.model === undefined || !Number.isFinite(t.last)) continue;
           deadline = Math.max(deadline, t.deadline());
           polls.push(`${fcLabel(Number(pk.split(":")[0]))} ${pk.split(":").slice(1).join(" x")} every ${t.model.period.toFixed(2)} s`);
         }
         if (polls.length === 0 || ctx.ts <= deadline) continue;
         ch.outage = true;
-        const last = Math.max(...[...ch.polls.values()].filter((t) => t.armed).map((t) => t.last));
+        const last = Math.max(...[...ch.polls.values()].filter((t) => t.armed && Number.isFinite(t.last)).map((t) => t.last));
         const m = ch.m;
         (out ??= []).push({
           kind: "modbus.loss-of-view", severity: "high", src: m.client, dst: m.server, protocol: "modbus", attack: ["T0829"],
@@ -252,8 +247,8 @@ export function createModbusAnalyzer(): Analyzer {
 
     importModel(model: unknown): void {
       baseline.import(model);
+      // Imported poll trackers have not been seen in this capture yet: they are watched once seen again.
       frozen = true;
-      clockRestart = true;
       runtime.clear();
       units.clear();
     },

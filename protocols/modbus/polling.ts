@@ -32,7 +32,7 @@ export interface PollModel {
 export type PeriodVerdict = "changed" | "restored" | undefined;
 
 export class PollTracker {
-  /** Packet time of the last request with this key. */
+  /** Packet time of the last request with this key; NaN until seen (after an import: seen in this capture). */
   last = NaN;
   model: PollModel | undefined;
   periodChanged = false;
@@ -74,7 +74,7 @@ export class PollTracker {
     return Math.max(LOSS_OF_VIEW_FACTOR * m.period, 1.5 * m.p99, LOSS_OF_VIEW_FLOOR_S);
   }
 
-  /** Packet time after which this poll is overdue. */
+  /** Packet time after which this poll is overdue (NaN while it has not been seen since an import). */
   deadline(): number {
     return this.last + this.silenceThreshold();
   }
@@ -104,11 +104,5 @@ export class PollTracker {
   /** The median of the recent intervals (for evidence), NaN before enough were seen. */
   recentPeriod(): number {
     return this.recent.length > 0 ? median(this.recent) : NaN;
-  }
-
-  /** After an import the last sighting belongs to another capture: restart the clock at the first detecting call. */
-  restartClock(ts: number): void {
-    this.last = ts;
-    this.recent = [];
   }
 }
