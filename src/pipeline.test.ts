@@ -192,3 +192,52 @@ describe("Pipeline streams, time and end of flow", () => {
     ]);
   });
 });
+
+describe("Pipeline under random input", () => {
+  it("survives random TCP/UDP segments (seq, flags, garbage, split PDUs) with no internal error and bounded state", () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const l = newToyLog();
+    const events: EventBase[] = [];
+    const p = new Pipeline({
+      dissectors: [toyDissector(l, { ports: [7000], tick: true })],
+      onEvent: (e) => events.push(e),
+      limits: { maxFlows: 50, maxOooSegments: 8, maxOooBytes: 4096 },
+    });
+    const seqs = new Map<number, number>();
+    let maxActive = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const sport = 40000 + rnd(80);
+      const toServer = rnd(2) === 0;
+      const dport = [7000, 9999, 502][rnd(3)] as number;
+      const kind = rnd(6);
+      let payload: Uint8Array;
+      if (kind === 0) payload = Uint8Array.from({ length: rnd(40) }, () => rnd(256));
+      else if (kind === 1) payload = toyPdu("x".repeat(rnd(30))).subarray(0, 1 + rnd(20));
+      else if (kind === 2) payload = Uint8Array.of(0x54, 0x59, rnd(256), rnd(256), 1, 2);
+      else payload = toyPdu(`p${i}`);
+      const key = sport * 2 + (toServer ? 0 : 1);
+      const base = seqs.get(key) ?? rnd(2 ** 32);
+      const seq = rnd(10) === 0 ? rnd(2 ** 32) : (base + (rnd(5) === 0 ? rnd(3000) - 1000 : 0)) >>> 0;
+      seqs.set(key, (seq + payload.length) >>> 0);
+      const flags = [0x18, 0x10, 0x02, 0x12, 0x11, 0x04, 0x00, 0x03][rnd(8)] as number;
+      const pk = toServer
+        ? packet({ src: C, dst: S, sport, dport, ts: i * 0.05, flags, seq, ack: rnd(2 ** 32), payload })
+        : packet({ src: S, dst: C, sport: dport, dport: sport, ts: i * 0.05, flags, seq, ack: rnd(2 ** 32), payload });
+      if (rnd(20) === 0) pk.proto = 17;
+      p.handlePacket(pk);
+      maxActive = Math.max(maxActive, p.activeFlows);
+    }
+    expect(maxActive).toBe(50);
+    p.finish();
+    expect(p.counters.sum("internal.")).toBe(0);
+    expect(p.counters.get("flow.evicted") + p.counters.get("flow.expired.idle")).toBeGreaterThan(0);
+    expect(p.counters.get("tcp.gap")).toBeGreaterThan(0);
+    expect(l.pdus.length).toBeGreaterThan(1000);
+    const starts = events.filter((e) => e.type === "flow.start").length;
+    expect(events.filter((e) => e.type === "flow.end").length).toBe(starts);
+  });
+});
