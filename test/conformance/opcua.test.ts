@@ -20,6 +20,7 @@ import { Pipeline } from "../../src/pipeline.ts";
 import { opcuaDissector } from "../../protocols/opcua/index.ts";
 import { setOpcuaTracer, type OpcuaTraceRecord } from "../../protocols/opcua/trace.ts";
 import type { NodeIdTrace } from "../../protocols/opcua/types/cursor.ts";
+import type { OpcuaChannelEvent, OpcuaSecureMessageEvent } from "../../protocols/opcua/events.ts";
 import { listRefCaptures, readRef, refList, type RefRow } from "../helpers/tshark-ref.ts";
 
 const MODES: Record<string, number> = { None: 1, Sign: 2, SignAndEncrypt: 3, Invalid: 0 };
@@ -194,6 +195,8 @@ describe("OPC UA conformance with tshark 4.0.17", () => {
         console.log(`${cap.name} frame ${d.frame} ${d.field}: ours "${d.ours}" tshark "${d.tshark}" (expected: ${why})`);
       }
       expect(res.counters.sum("internal."), "internal errors").toBe(0);
+      // tshark flags nothing malformed in these captures (no expert errors), so neither do we.
+      expect(res.events.filter((e) => e.type === "weird")).toEqual([]);
       expect(cmp.decoded).toBe(cmp.tsharkMsgs);
       expect(cmp.diffs).toEqual([]);
       // Every expected difference still occurs (an explanation that no longer applies is stale).
@@ -206,6 +209,26 @@ describe("OPC UA conformance with tshark 4.0.17", () => {
       expect(probed.counters.sum("internal.")).toBe(0);
     });
   }
+
+  it("open62541_client-server_encrypted: the SignAndEncrypt channel gives thumbprints and metadata, never a failure", async () => {
+    const cap = captures.find((c) => c.name === "open62541_client-server_encrypted");
+    expect(cap).toBeDefined();
+    const res = await runCapture(cap?.capture ?? "", "encrypted", opcuaDissector);
+    const secure = res.events.filter((e) => e.type === "opcua.channel") as OpcuaChannelEvent[];
+    const basic = "http://opcfoundation.org/UA/SecurityPolicy#Basic128Rsa15";
+    // Thumbprints as Wireshark shows them in the other side's ReceiverCertificateThumbprint (frames 31 and 33).
+    expect(secure.filter((c) => c.securityPolicy === basic)).toMatchObject([
+      { action: "open", channelId: 2, frame: 31, clientCertThumbprint: "85ef235574b9ee5b514de6d99728bfc880cc7d5c",
+        serverCertThumbprint: "02ef7d93ab6cbb3a6f9c202307188ddf171ec991", securityMode: "unknown" },
+      { action: "close", channelId: 2, tokenId: 2, frame: 51, securityMode: "SignAndEncrypt" },
+    ]);
+    const msgs = res.events.filter((e) => e.type === "opcua.secure-msg") as OpcuaSecureMessageEvent[];
+    expect(msgs.map((m) => [m.frame, m.dir, m.size])).toEqual([
+      [35, 0, 1216], [37, 1, 11520], [39, 0, 464], [41, 1, 128], [43, 0, 144], [45, 1, 112], [47, 0, 112], [49, 1, 80],
+    ]);
+    expect(msgs.every((m) => m.securityMode === "SignAndEncrypt" && m.tokenId === 2 && m.channelId === 2)).toBe(true);
+    expect(res.events.filter((e) => e.type === "weird")).toEqual([]);
+  });
 
   it("prints the conformance table", () => {
     console.log(["capture                                                    decoded / tshark", ...table].join("\n"));
