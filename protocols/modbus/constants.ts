@@ -114,6 +114,18 @@ export const DIAGNOSTIC_NAMES: Readonly<Record<number, string>> = {
 /** FC43 MEI types (§6.19–6.21). */
 export const MEI_CANOPEN = 13;
 export const MEI_READ_DEVICE_ID = 14;
+export const MEI_NAMES: Readonly<Record<number, string>> = {
+  [MEI_CANOPEN]: "canopen-general-reference",
+  [MEI_READ_DEVICE_ID]: "read-device-identification",
+};
+
+/** FC43/14 read device id codes (§6.21): 1 basic, 2 regular, 3 extended (stream access), 4 one specific object. */
+export const READ_DEVICE_ID_NAMES: Readonly<Record<number, string>> = {
+  1: "basic",
+  2: "regular",
+  3: "extended",
+  4: "specific",
+};
 
 /** FC43/14 object ids 0–6 are ASCII strings (§6.21 table "Basic/Regular" categories). */
 export const DEVICE_ID_OBJECT_NAMES: Readonly<Record<number, string>> = {
