@@ -154,3 +154,16 @@ describe("FlowTable close and expiry", () => {
     expect(counters.get("flow.active")).toBe(3);
   });
 });
+
+describe("FlowTable one-sided captures", () => {
+  it("does not call a SYN followed by client data rejected (only one direction captured)", () => {
+    const { table, ends } = setup({ tcpHalfOpenTimeout: 30, tcpIdleTimeout: 300 });
+    table.track(packet({ src: C, dst: S, sport: 40000, dport: 502, ts: 0, flags: TCP_SYN }));
+    table.track(packet({ src: C, dst: S, sport: 40000, dport: 502, ts: 1, flags: TCP_ACK | 0x08, payload: "req" }));
+    table.track(packet({ src: C, dst: S, sport: 40000, dport: 502, ts: 2, flags: TCP_ACK }));
+    table.expire(100);
+    expect(ends()).toHaveLength(0);
+    table.expire(303);
+    expect(ends()[0]).toMatchObject({ reason: "idle", rejected: false, established: false });
+  });
+});

@@ -215,12 +215,12 @@ export class FlowTable<A> {
     flow.bytes[dir] += pkt.ipLen;
     if (pkt.ts > flow.lastTs) flow.lastTs = pkt.ts;
     flow.lastFrame = pkt.frame;
-    if (isTcp) this.updateTcp(flow, dir, flags);
+    if (isTcp) this.updateTcp(flow, dir, flags, pkt);
     else this.touch(flow, LIST_UDP);
     return flow;
   }
 
-  private updateTcp(flow: Flow<A>, dir: Dir, flags: number): void {
+  private updateTcp(flow: Flow<A>, dir: Dir, flags: number, pkt: Packet): void {
     if ((flags & TCP_SYN) !== 0) {
       if ((flags & TCP_ACK) === 0) {
         if (dir === 0) flow.synSeen = true;
@@ -235,7 +235,10 @@ export class FlowTable<A> {
       flow.finMask |= 1 << dir;
       if (flow.finMask === 3) flow.closing = "fin";
     }
-    this.touch(flow, flow.synSeen && !flow.synAckSeen ? LIST_HALF_OPEN : LIST_TCP);
+    // Unanswered SYN: the short timeout, unless the client already sends data (the capture sees one direction only).
+    let list = LIST_TCP;
+    if (flow.synSeen && !flow.synAckSeen && flow.list !== LIST_TCP) list = pkt.payload.length > 0 ? LIST_TCP : LIST_HALF_OPEN;
+    this.touch(flow, list);
   }
 
   private create(pkt: Packet, hash: number): Flow<A> {
