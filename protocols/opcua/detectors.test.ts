@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Analyzer, AnomalyDraft } from "../../src/detect/types.ts";
 import type { OpcuaEvent, OpcuaServiceEvent } from "./events.ts";
 import { createOpcuaAnalyzer } from "./detectors.ts";
+import { isWeakerThanLearned } from "./security.ts";
 import {
   analyzerContext, byTime, opcuaCall, opcuaChannel, opcuaRead, opcuaSecureMsg, opcuaService, opcuaSession, opcuaValue, opcuaWrite,
   POLICY_BASIC256SHA256, POLICY_NONE, seededRandom,
@@ -194,5 +195,17 @@ describe("opcua model", () => {
     const ok = a.accept?.({ id: "1", ts: "", kind: d?.kind ?? "", severity: "high", src: OPERATOR, dst: SRV, protocol: "opcua", summary: "", attack: "", evidence: JSON.stringify(d?.evidence), count: 1, first_seen: "", last_seen: "", src_zone: "", dst_zone: "" });
     expect(ok).toBe(true);
     expect(detect(a, [opcuaWrite(END + 500, OPERATOR, SRV, "ns=2;s=Oven3.TripLimit", opcuaValue("Double", 410))])).toEqual([]);
+  });
+});
+
+describe("opcua security ordering", () => {
+  it("ranks modes and policies, and gives no verdict on unknown modes", () => {
+    const learned = ["None/None", "Basic256Sha256/SignAndEncrypt"];
+    expect(isWeakerThanLearned("None/None", learned)).toBe(false);
+    expect(isWeakerThanLearned("None/None", ["Basic256Sha256/SignAndEncrypt"])).toBe(true);
+    expect(isWeakerThanLearned("Basic256Sha256/Sign", ["Basic256Sha256/SignAndEncrypt"])).toBe(true);
+    expect(isWeakerThanLearned("Basic128Rsa15/SignAndEncrypt", ["Basic256Sha256/SignAndEncrypt"])).toBe(true);
+    expect(isWeakerThanLearned("Aes256_Sha256_RsaPss/SignAndEncrypt", ["Basic256Sha256/SignAndEncrypt"])).toBe(false);
+    expect(isWeakerThanLearned("unknown/unknown", ["Basic256Sha256/SignAndEncrypt"])).toBe(false);
   });
 });

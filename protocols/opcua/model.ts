@@ -85,7 +85,7 @@ export function opcuaChannelKey(client: string, server: string, port: number): s
 /** "http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256" → "Basic256Sha256". */
 export function policyName(uri: string): string {
   const i = uri.lastIndexOf("#");
-  return i >= 0 ? uri.slice(i + 1) : uri === "" ? "None" : uri;
+  return i >= 0 ? uri.slice(i + 1) : uri === "" ? "unknown" : uri;
 }
 
 export function securityPair(policy: string, mode: string): string {

@@ -22,6 +22,8 @@ function rankOf(pair: string): { policy: number | undefined; mode: number | unde
 export function isWeakerThanLearned(pair: string, learned: readonly string[]): boolean {
   if (learned.length === 0 || learned.includes(pair)) return false;
   const seen = rankOf(pair);
+  // A mode the dissector could not establish (mid-stream pickup, "unknown"/"Invalid") gives no verdict at all.
+  if (seen.mode === undefined) return false;
   let minMode = Infinity;
   let minPolicy = Infinity;
   for (const p of learned) {
