@@ -17,7 +17,7 @@ import { decodeMessage, type DecodedMessage } from "./message.ts";
 import { thumbprint } from "./services/create-session.ts";
 import { SERVICE_FAULT_ID } from "./services/service-fault.ts";
 import { lookupService, serviceName } from "./services/registry.ts";
-import { opcuaTracer, type OpcuaTraceRecord } from "./trace.ts";
+import { opcuaTracer, traceRecord, type OpcuaTraceRecord } from "./trace.ts";
 import { ChunkAssembler, chunkTypeOf, readError, readHello, readSecureChunk, type Hello, type SecureChunk } from "./transport.ts";
 import { Cursor, DecodeError } from "./types/cursor.ts";
 
@@ -156,7 +156,7 @@ export class OpcuaSession implements ProtocolSession {
     const tracer = opcuaTracer();
     if (sc.requestId === undefined) {
       this.onEncrypted(dir, sc, ctx);
-      if (tracer) tracer(this.record(ctx, dir, sc));
+      if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
       return;
     }
     const a = this.assembler.add(dir, sc.requestId, sc.chunk, sc.body);
@@ -175,7 +175,7 @@ export class OpcuaSession implements ProtocolSession {
     if (type === "OPN") this.onOpen(dir, m, ctx);
     else if (type === "CLO") this.emitChannel(ctx, "close", undefined, undefined);
     else this.onService(dir, sc.requestId, m, ctx);
-    if (tracer) tracer(this.record(ctx, dir, sc, m));
+    if (tracer) tracer(traceRecord(ctx.frame, dir, sc, m));
   }
 
   /**
@@ -192,28 +192,6 @@ export class OpcuaSession implements ProtocolSession {
       lookupService((pdu[at + 2] ?? 0) | ((pdu[at + 3] ?? 0) << 8)) !== undefined;
     if (type === "MSG") this.mode = clear ? "Sign" : "SignAndEncrypt";
     return clear;
-  }
-
-  private record(ctx: SessionContext, dir: Dir, sc: SecureChunk, m?: DecodedMessage): OpcuaTraceRecord {
-    const r: OpcuaTraceRecord = { frame: ctx.frame, dir, type: sc.type, chunk: sc.chunk, size: sc.size, channelId: sc.channelId };
-    if (sc.policyUri !== undefined) r.policyUri = sc.policyUri;
-    if (sc.tokenId !== undefined) r.tokenId = sc.tokenId;
-    if (sc.sequenceNumber !== undefined) r.sequenceNumber = sc.sequenceNumber;
-    if (sc.requestId !== undefined) r.requestId = sc.requestId;
-    if (!m) return r;
-    if (m.typeId >= 0) r.typeId = m.typeId;
-    if (m.requestHandle !== undefined) r.requestHandle = m.requestHandle;
-    if (m.serviceResult !== undefined) r.serviceResult = m.serviceResult;
-    if (m.openRequest) {
-      r.requestType = m.openRequest.requestType;
-      r.securityMode = m.openRequest.securityMode;
-    }
-    if (m.details) r.details = m.details;
-    if (m.nodeIds) r.nodeIds = m.nodeIds;
-    if (m.statusCodes) r.statusCodes = m.statusCodes;
-    r.skipped = m.skipped;
-    if (m.malformed !== undefined) r.malformed = m.malformed;
-    return r;
   }
 
   private onEncrypted(dir: Dir, sc: SecureChunk, ctx: SessionContext): void {

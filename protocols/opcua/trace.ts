@@ -5,7 +5,8 @@
 import type { Dir } from "../../src/core/types.ts";
 import type { MessageType } from "./constants.ts";
 import type { OpcuaServiceDetails } from "./events.ts";
-import type { ChunkType, Hello } from "./transport.ts";
+import type { DecodedMessage } from "./message.ts";
+import type { ChunkType, Hello, SecureChunk } from "./transport.ts";
 import type { NodeIdTrace } from "./types/cursor.ts";
 
 export interface OpcuaTraceRecord {
@@ -46,4 +47,27 @@ export function setOpcuaTracer(t: OpcuaTracer | undefined): void {
 
 export function opcuaTracer(): OpcuaTracer | undefined {
   return current;
+}
+
+/** The trace record of one OPN/MSG/CLO message (headers, and the decoded body when there is one). */
+export function traceRecord(frame: number, dir: Dir, sc: SecureChunk, m?: DecodedMessage): OpcuaTraceRecord {
+  const r: OpcuaTraceRecord = { frame, dir, type: sc.type, chunk: sc.chunk, size: sc.size, channelId: sc.channelId };
+  if (sc.policyUri !== undefined) r.policyUri = sc.policyUri;
+  if (sc.tokenId !== undefined) r.tokenId = sc.tokenId;
+  if (sc.sequenceNumber !== undefined) r.sequenceNumber = sc.sequenceNumber;
+  if (sc.requestId !== undefined) r.requestId = sc.requestId;
+  if (!m) return r;
+  if (m.typeId >= 0) r.typeId = m.typeId;
+  if (m.requestHandle !== undefined) r.requestHandle = m.requestHandle;
+  if (m.serviceResult !== undefined) r.serviceResult = m.serviceResult;
+  if (m.openRequest) {
+    r.requestType = m.openRequest.requestType;
+    r.securityMode = m.openRequest.securityMode;
+  }
+  if (m.details) r.details = m.details;
+  if (m.nodeIds) r.nodeIds = m.nodeIds;
+  if (m.statusCodes) r.statusCodes = m.statusCodes;
+  r.skipped = m.skipped;
+  if (m.malformed !== undefined) r.malformed = m.malformed;
+  return r;
 }
