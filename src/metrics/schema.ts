@@ -193,7 +193,7 @@ export function toMicros(ts: number): number {
 
 /**
  * Continuous queries that fill RP_LONG from RP_RAW, derived from the field specs (sum of counts, mean/max/last of
- * gauges). RESAMPLE FOR 2 intervals so a window written late (a sink back from an outage) is still folded in.
+ * gauges). RESAMPLE … FOR 2h so windows written late (a sink back from an outage of up to 2 h) are still folded in.
  */
 export function continuousQueries(database = DEFAULT_DATABASE): { name: string; query: string; resample: string }[] {
   const out: { name: string; query: string; resample: string }[] = [];

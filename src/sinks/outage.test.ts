@@ -21,7 +21,7 @@ const SEVERITIES: Severity[] = ["low", "medium", "high", "critical"];
 const KINDS = ["modbus.new-function-code", "zone.it-to-ot", "opcua.new-service", "net.beacon"];
 
 function stepPoints(step: number): MetricPoint[] {
-  return [...Array(POINTS_PER_STEP).keys()].map((i) => ({
+  return [...Array(POINTS_PER_STEP).keys()].map((i): MetricPoint => ({
     measurement: i % 5 === 0 ? "traffic" : "modbus",
     tags: i % 5 === 0 ? { src_zone: "enterprise", dst_zone: `cell${i}`, protocol: "modbus" } : { channel: `10.0.1.${i}→10.0.2.10/1`, server: "10.0.2.10", fc: String(1 + (i % 4)), fc_name: "fc" },
     fields: i % 5 === 0 ? { packets: step * 100 + i, bytes: step * 6400 + i } : { requests: step + i, exceptions: i % 3, rtt_p50: (step + 1) * 0.0001, rtt_p95: (i + 1) * 0.001 },
