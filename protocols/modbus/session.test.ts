@@ -130,11 +130,21 @@ describe("ModbusSession timeouts and end of flow", () => {
 });
 
 describe("ModbusSession anomalies", () => {
+  it("responses in the first seconds of a flow, before any request, are counted as a mid-stream pickup", () => {
+    const { s, ctx } = setup();
+    s.onPdu(1, adu(9, 1, "03 02 0001"), ctx.at(1, FLOW.startTs + 0.5));
+    expect(ctx.events[0]?.status).toBe("unsolicited");
+    expect(ctx.weirds).toEqual([]);
+    expect(ctx.counters.get("modbus.unsolicited.midstream")).toBe(1);
+  });
+
   it("unsolicited response: event and weird", () => {
     const { s, ctx } = setup();
-    s.onPdu(1, adu(9, 1, "03 02 0001"), ctx.at(1, 100));
-    expect(ctx.events[0]).toMatchObject({ status: "unsolicited", tid: 9, frame: 1, response: { values: [1] } });
-    expect(ctx.events[0]?.request).toBeUndefined();
+    s.onPdu(0, adu(8, 1, "03 0000 0001"), ctx.at(1, 100));
+    s.onPdu(1, adu(8, 1, "03 02 0007"), ctx.at(2, 100));
+    s.onPdu(1, adu(9, 1, "03 02 0001"), ctx.at(3, 100));
+    expect(ctx.events[1]).toMatchObject({ status: "unsolicited", tid: 9, frame: 3, response: { values: [1] } });
+    expect(ctx.events[1]?.request).toBeUndefined();
     expect(ctx.weirds.map((w) => w.name)).toEqual(["unsolicited-response"]);
   });
 

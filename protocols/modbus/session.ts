@@ -26,6 +26,7 @@ export class ModbusSession implements ProtocolSession {
   private flooded = false;
   /** Set when bytes of requests were lost: responses to them are expected, so not reported as weird. */
   private requestGap = false;
+  private sawRequest = false;
 
   /**
    * Direction of requests. Normally the TCP client's (0); when the side on port 502 opened the connection (seen in
@@ -64,6 +65,7 @@ export class ModbusSession implements ProtocolSession {
 
   private onRequest(bytes: Uint8Array, ctx: SessionContext): void {
     const request = decodeAdu(bytes, true, -1, ctx.frame, ctx.ts);
+    this.sawRequest = true;
     this.report(request, this.requestDir, ctx);
     const key = (request.unit << 16) | request.tid;
     const previous = this.pending.get(key);
@@ -108,7 +110,10 @@ export class ModbusSession implements ProtocolSession {
     this.report(response, responseDir, ctx);
     if (request === undefined) {
       if (this.requestGap) ctx.count("modbus.unsolicited.after-gap");
-      else ctx.weird("unsolicited-response", `tid ${response.tid} unit ${response.unit} fc ${response.fc}`, responseDir);
+      else if (!this.sawRequest && ctx.ts - this.flow.startTs < MODBUS_TRANSACTION_TIMEOUT_S) {
+        // Monitoring started mid-connection: answers to requests sent before the flow was first seen are expected.
+        ctx.count("modbus.unsolicited.midstream");
+      } else ctx.weird("unsolicited-response", `tid ${response.tid} unit ${response.unit} fc ${response.fc}`, responseDir);
       this.emit(ctx, "unsolicited", undefined, response, ctx.ts);
       return;
     }
