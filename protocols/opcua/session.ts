@@ -160,16 +160,16 @@ export class OpcuaSession implements ProtocolSession {
       return;
     }
     const a = this.assembler.add(dir, sc.requestId, sc.chunk, sc.body);
-    if (a.kind === "dropped") {
-      ctx.weird(a.reason, `${type} request id ${sc.requestId}`, dir);
-      ctx.count(`opcua.${a.reason}`);
+    if (a.kind !== "complete") {
+      if (a.kind === "dropped") {
+        ctx.weird(a.reason, `${type} request id ${sc.requestId}`, dir);
+        ctx.count(`opcua.${a.reason}`);
+      } else if (a.kind === "aborted") {
+        ctx.count("opcua.chunk.aborted");
+      }
+      if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
       return;
     }
-    if (a.kind === "aborted") {
-      ctx.count("opcua.chunk.aborted");
-      return;
-    }
-    if (a.kind === "pending") return;
     const m = decodeMessage(a.body, tracer !== undefined);
     if (m.malformed !== undefined) ctx.weird("malformed", `${type} ${serviceName(m.typeId)}: ${m.malformed}`, dir);
     if (type === "OPN") this.onOpen(dir, m, ctx);
@@ -239,7 +239,8 @@ export class OpcuaSession implements ProtocolSession {
   }
 
   private onService(dir: Dir, requestId: number, m: DecodedMessage, ctx: SessionContext): void {
-    if (dir === 0 && m.kind !== "response") {
+    // Requests are known by their type id, not by direction: with reverse connect (RHE) the server opens the TCP flow.
+    if (m.kind === "request" || (m.kind === "unknown" && dir === 0)) {
       const p: Pending = {
         frame: ctx.frame, ts: ctx.ts, requestId, typeId: m.typeId, requestHandle: m.requestHandle, details: m.details,
       };
