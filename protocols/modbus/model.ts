@@ -38,6 +38,8 @@ export interface ModbusChannelModel {
   requests: number;
   exceptions: number;
   peakRequests: number;
+  /** Mean request rate over the channel's learned span (derived on export, for readers; not used by detection). */
+  requestsPerSecond?: number;
   peakExceptions: number;
   functionCodes: Record<string, number>;
   diagnostics: number[];
@@ -79,6 +81,7 @@ const channelSchema = z.object({
   requests: z.number().int().nonnegative(),
   exceptions: z.number().int().nonnegative(),
   peakRequests: z.number().int().nonnegative(),
+  requestsPerSecond: z.number().nonnegative().optional(),
   peakExceptions: z.number().int().nonnegative(),
   functionCodes: z.record(z.string(), z.number().int().nonnegative()),
   diagnostics: z.array(z.number().int()),
@@ -299,7 +302,8 @@ export class ModbusBaseline {
         if (t.model === undefined) t.freeze(ch.m.lastSeen);
         if (t.model !== undefined) polls[pk] = { ...t.model };
       }
-      channels[k] = { ...ch.m, polls };
+      const span = Math.max(1, ch.m.lastSeen - ch.m.firstSeen);
+      channels[k] = { ...ch.m, polls, requestsPerSecond: Math.round((ch.m.requests / span) * 1000) / 1000 };
     }
     return sortKeys({
       version: MODBUS_MODEL_VERSION,

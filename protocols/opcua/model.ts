@@ -47,6 +47,8 @@ export interface OpcuaChannelModel {
   peakSessions: number;
   peakChannels: number;
   peakBrowseOps: number;
+  /** Session cadence over the learning window (derived on export, for readers; detection uses the window peaks). */
+  sessionsPerHour?: number;
 }
 
 export interface OpcuaModel {
@@ -67,6 +69,7 @@ const channelSchema = z.object({
   services: z.record(z.string(), count), read: strings, written: strings, called: strings, values: z.record(z.string(), rangeSchema),
   security: strings, sessionSecurity: strings, identityTokens: strings, certificates: strings, applicationUris: strings,
   sessions: count, channelsOpened: count, peakSessions: count, peakChannels: count, peakBrowseOps: count,
+  sessionsPerHour: z.number().nonnegative().optional(),
 });
 export const opcuaModelSchema = z.object({
   version: z.literal(OPCUA_MODEL_VERSION),
@@ -228,6 +231,8 @@ export class OpcuaBaseline {
     for (const [k, ch] of this.channels) {
       const c = structuredClone(ch.m);
       for (const f of LIST_FIELDS) c[f].sort();
+      const span = Math.max(60, this.learnedSeconds || c.lastSeen - c.firstSeen);
+      c.sessionsPerHour = Math.round((c.sessions / span) * 3600 * 100) / 100;
       channels[k] = c;
     }
     return sortKeys({
