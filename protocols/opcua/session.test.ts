@@ -94,6 +94,13 @@ describe("OpcuaSession", () => {
       .toEqual([["Read", "fault", 0x80250000, 397], ["Read", "bad", 0x800e0000, 634]]);
   });
 
+  it("pairs by message type, not direction (reverse connect: the UA client is the TCP server)", () => {
+    const { s, ctx, at } = setup();
+    s.onPdu(1, msg(7, 3, 10, readRequest(1)), at(1, 1000));
+    s.onPdu(0, msg(7, 3, 10, readResponse(1)), at(2, 1000.1));
+    expect(ctx.of<OpcuaServiceEvent>("opcua.service")).toMatchObject([{ service: "Read", status: "ok", requestFrame: 1, responseFrame: 2 }]);
+  });
+
   it("reports a response without request as unsolicited", () => {
     const { s, ctx, at } = setup();
     s.onPdu(1, msg(7, 3, 99, readResponse(5)), at(1, 1000));
