@@ -24,10 +24,15 @@ export async function runCapture(opts: CaptureOptions): Promise<RunResult> {
     onFrame: p.handleFrame.bind(p),
     counters: p.counters,
   });
-  await live.ready;
-  opts.onReady?.();
-  await Promise.race([opts.until.then(() => live.stop()), live.done]);
-  await live.done;
+  try {
+    await live.ready;
+    opts.onReady?.();
+    await Promise.race([opts.until.then(() => live.stop()), live.done]);
+    await live.done;
+  } catch (err) {
+    run.abort();
+    throw err;
+  }
   return run.finish(`interface ${opts.iface}`);
 }
 

@@ -71,6 +71,11 @@ export class EventRun {
     });
   }
 
+  /** The input failed: close the event file as it is (no summary). */
+  abort(): void {
+    void this.writer?.close();
+  }
+
   /** Ends all flows, closes outputs, writes the summary. */
   async finish(source: string): Promise<RunResult> {
     const p = this.pipeline;
@@ -101,9 +106,15 @@ export async function runReplay(opts: ReplayOptions): Promise<RunResult> {
   const showBar = opts.progress ?? (opts.quiet !== true && err.isTTY === true);
   const bar = showBar ? new ProgressBar(err) : undefined;
   const onFrame = p.handleFrame.bind(p);
-  await readCapture(opts.source, onFrame, p.counters, {
-    onProgress: bar === undefined ? undefined : (bytes, total) => bar.update(bytes, total, p.packets),
-  });
+  try {
+    await readCapture(opts.source, onFrame, p.counters, {
+      onProgress: bar === undefined ? undefined : (bytes, total) => bar.update(bytes, total, p.packets),
+    });
+  } catch (err) {
+    bar?.done();
+    run.abort();
+    throw err;
+  }
   bar?.done();
   return run.finish(opts.source);
 }
