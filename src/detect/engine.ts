@@ -85,6 +85,8 @@ export class DetectionEngine {
   private firstTs: Ts | undefined;
   private now: Ts = Number.NEGATIVE_INFINITY;
   private nextTick: Ts = Number.NEGATIVE_INFINITY;
+  /** Packet time detection began (end of learning, or the first packet when started detecting). */
+  private detectStart: Ts | undefined;
   /** Seconds learned in earlier learning periods (a baseline, or learning resumed by command). */
   private learnedBefore = 0;
 
@@ -110,6 +112,16 @@ export class DetectionEngine {
   /** Packet time of the first packet or event seen, if any. */
   get firstPacketTs(): Ts | undefined {
     return this.firstTs;
+  }
+
+  /** Latest packet time seen (-Infinity before the first packet). */
+  get packetTime(): Ts {
+    return this.now;
+  }
+
+  /** Seconds of packet time spent detecting so far (the period behind a backtest's alerts per hour). */
+  get detectionSeconds(): number {
+    return this.ctx.mode === "detecting" && this.detectStart !== undefined ? Math.max(0, this.now - this.detectStart) : 0;
   }
 
   /** Feed one event (any type; analyzers pick what they understand). */
@@ -139,6 +151,7 @@ export class DetectionEngine {
       this.learnStart ??= ts;
     }
     if (ts > this.now) this.now = ts;
+    if (this.ctx.mode === "detecting") this.detectStart ??= ts;
     if (this.ctx.mode === "learning" && this.learnStart !== undefined && this.now - this.learnStart >= this.ctx.learnSeconds) {
       this.endLearning(this.learnStart + this.ctx.learnSeconds);
     }
@@ -175,6 +188,7 @@ export class DetectionEngine {
   private endLearning(at: Ts): void {
     this.learnedBefore += this.learnStart !== undefined ? Math.max(0, at - this.learnStart) : 0;
     this.ctx.mode = "detecting";
+    this.detectStart = at;
     this.ctx.learnedSeconds = this.learnedBefore;
     this.ctx.ts = this.now;
     for (const a of this.analyzers) {

@@ -140,7 +140,9 @@ export class NetworkAnalyzer implements Analyzer {
     const z = ctx.zoneOf(ip);
     if (!known) {
       const pz = peer ? ctx.zoneOf(peer) : undefined;
-      const relevant = !isInternet(z) && (isOtLevel(z.level) || isDmzLevel(z.level) || (pz !== undefined && isOtLevel(pz.level)));
+      // IT hosts come and go (DHCP, laptops); an IT host reaching into OT is reported by the zone checks instead.
+      const relevant = !isInternet(z) && !isItLevel(z.level) &&
+        (isOtLevel(z.level) || isDmzLevel(z.level) || (pz !== undefined && isOtLevel(pz.level)));
       if (!relevant) return;
       out.push({
         kind: "net.new-asset",
