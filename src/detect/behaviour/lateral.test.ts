@@ -44,6 +44,14 @@ describe("LateralAnalyzer", () => {
     expect(drafts[0]?.summary).toBe("10.20.0.30 (dmz) opened RDP to 192.168.20.11:3389 (control); 192.168.20.11 never offered RDP in learning; no RDP from dmz to control was seen in learning");
   });
 
+  it("leaves refused and unanswered probes of admin ports to the scan analyzer", () => {
+    const ev = [...normal(T0, LEARN + 1800)];
+    for (let h = 1; h <= 50; h++) {
+      ev.push(...connection({ ts: LEARN + 100 + h * 0.01, src: "10.20.0.30", dst: `192.168.20.${h}`, dport: 3389, rejected: h % 2 === 0, established: false, duration: h % 2 === 0 ? 0.001 : 30, bytesToServer: 0 }));
+    }
+    expect(drive(new LateralAnalyzer(), ev, LEARN)).toEqual([]);
+  });
+
   it("fires once on a burst of short failed SSH logins", () => {
     const ev = [...normal(T0, LEARN + 1800)];
     for (let i = 0; i < 30; i++) ev.push(...connection({ ts: LEARN + 100 + i * 4, src: "10.10.8.40", dst: "192.168.10.6", dport: 22, duration: 1.5, bytesToServer: 1500, bytesToClient: 2000 }));

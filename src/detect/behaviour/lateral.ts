@@ -1,7 +1,9 @@
 // Lateral movement and remote services (ATT&CK for ICS T0886 Remote Services; enterprise T1021.001 RDP, .002 SMB,
 // .003 DCOM/RPC, .004 SSH, .005 VNC, .006 WinRM; T1110 Brute Force). Three checks:
 // - net.new-remote-service: a remote-admin session between hosts that never used it in learning, when the server never
-//   offered that service in learning or the zone crossing (from zone → to zone, service) was never seen;
+//   offered that service in learning or the zone crossing (from zone → to zone, service) was never seen. A session is
+//   confirmed when its flow ends established or is still open LATERAL_CONFIRM_S after its start (longer than the flow
+//   table's half-open timeout), so refused or unanswered probes of a scan are left to the scan analyzer;
 // - net.brute-force: a burst of short or refused connections from one client to one admin/auth service;
 // - net.long-connection: a connection open for hours straight across the IT/OT boundary (IT or internet ↔ levels 0–3,
 //   or internet ↔ DMZ) between hosts that never talked in learning.
@@ -42,6 +44,8 @@ export const BRUTE_LEARNED_FACTOR = 3;
 /** A boundary-crossing connection open this long fires. */
 export const LONG_CONNECTION_S = 3600;
 export const LATERAL_MAX_LEARNED = 200_000;
+/** Seconds after which a remote-admin flow that has not ended counts as a session (SYN-only flows end before). */
+export const LATERAL_CONFIRM_S = 45;
 export const LATERAL_MAX_OPEN = 50_000;
 
 const modelSchema = z.object({ version: z.literal(1), served: stringList, used: stringList, crossings: stringList, pairs: stringList, brute: numberMap });
@@ -52,6 +56,11 @@ interface OpenFlow {
   readonly dport: number;
   readonly start: number;
   readonly frame: number;
+}
+
+interface PendingSession {
+  readonly e: FlowStartEvent;
+  readonly svc: RemoteService;
 }
 
 interface SourceWindow {
@@ -71,6 +80,7 @@ export class LateralAnalyzer implements Analyzer {
   private readonly windows = new Map<string, SourceWindow>();
   private readonly open = new Map<string, OpenFlow>();
   private readonly firedLong = new Set<string>();
+  private readonly pending = new Map<string, PendingSession>();
   private lastSweep = 0;
 
   observe(e: EventBase, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
@@ -87,19 +97,24 @@ export class LateralAnalyzer implements Analyzer {
     const svc = e.transport === "tcp" ? REMOTE_SERVICES.get(e.dport) : undefined;
     if (learning) {
       addBounded(this.pairs, `${e.src}|${e.dst}|${e.dport}`, LATERAL_MAX_LEARNED);
-      if (svc !== undefined) {
-        addBounded(this.served, `${e.dst}|${svc.name}`, LATERAL_MAX_LEARNED);
-        addBounded(this.used, `${e.src}|${e.dst}|${svc.name}`, LATERAL_MAX_LEARNED);
-        addBounded(this.crossings, `${srcZone.name}>${dstZone.name}|${svc.name}`, LATERAL_MAX_LEARNED);
-      }
       return undefined;
     }
     if (svc === undefined || e.midstream || this.used.has(`${e.src}|${e.dst}|${svc.name}`)) return undefined;
+    setBounded(this.pending, e.flow, { e, svc }, LATERAL_MAX_OPEN);
+    return undefined;
+  }
+
+  /** A pending remote-admin flow turned out to be a session: judge it against the learned services and crossings. */
+  private confirm(p: PendingSession, ts: number, ctx: AnalyzerContext): AnomalyDraft[] {
+    const { e, svc } = p;
+    if (this.used.has(`${e.src}|${e.dst}|${svc.name}`)) return [];
+    const srcZone = ctx.zoneOf(e.src);
+    const dstZone = ctx.zoneOf(e.dst);
     const newServer = !this.served.has(`${e.dst}|${svc.name}`);
     const newCrossing = !this.crossings.has(`${srcZone.name}>${dstZone.name}|${svc.name}`);
-    if (!newServer && !newCrossing) return undefined;
+    if (!newServer && !newCrossing) return [];
     const w = this.window(e.src, e.ts);
-    if (w.fired >= LATERAL_MAX_PER_SOURCE) return undefined;
+    if (w.fired >= LATERAL_MAX_PER_SOURCE) return [];
     w.fired++;
     addBounded(this.used, `${e.src}|${e.dst}|${svc.name}`, LATERAL_MAX_LEARNED);
     const intoOt = isOt(dstZone);
@@ -117,12 +132,27 @@ export class LateralAnalyzer implements Analyzer {
       summary: `${e.src} (${srcZone.name}) opened ${svc.name.toUpperCase()} to ${e.dst}:${e.dport} (${dstZone.name}); ${why}`,
       attack: [...svc.attack],
       evidence: { service: svc.name, dport: e.dport, src_zone: srcZone.name, dst_zone: dstZone.name, new_server: newServer, new_crossing: newCrossing, frame: e.frame },
-      ts: e.ts,
+      ts,
     }];
   }
 
   private onEnd(e: FlowEndEvent, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
     const out: AnomalyDraft[] = [];
+    const p = this.pending.get(e.flow);
+    if (p !== undefined) {
+      this.pending.delete(e.flow);
+      // A handshake answered and then reset by the client with no data is a connect/SYN scan, not a session.
+      if (e.established && !e.rejected && e.bytesToServer > 0) out.push(...this.confirm(p, e.ts, ctx));
+    }
+    const svc = e.transport === "tcp" ? REMOTE_SERVICES.get(e.dport) : undefined;
+    if (svc !== undefined && ctx.mode === "learning" && (e.established || e.midstream) && !e.rejected) {
+      // Only sessions that happened teach who serves and uses a service (a refused probe in learning does not).
+      const srcZone = ctx.zoneOf(e.src);
+      const dstZone = ctx.zoneOf(e.dst);
+      addBounded(this.served, `${e.dst}|${svc.name}`, LATERAL_MAX_LEARNED);
+      addBounded(this.used, `${e.src}|${e.dst}|${svc.name}`, LATERAL_MAX_LEARNED);
+      addBounded(this.crossings, `${srcZone.name}>${dstZone.name}|${svc.name}`, LATERAL_MAX_LEARNED);
+    }
     const o = this.open.get(e.flow);
     if (o !== undefined) {
       this.open.delete(e.flow);
@@ -144,15 +174,15 @@ export class LateralAnalyzer implements Analyzer {
     }
     if (w.firedBrute.has(key) || n < Math.max(BRUTE_MIN_ATTEMPTS, BRUTE_LEARNED_FACTOR * (this.bruteMax.get(key) ?? 0))) return out;
     w.firedBrute.add(key);
-    const svc = REMOTE_SERVICES.get(e.dport)?.name ?? `port ${e.dport}`;
+    const svcName = svc?.name ?? `port ${e.dport}`;
     const dstZone = ctx.zoneOf(e.dst);
     out.push({
       kind: "net.brute-force",
       severity: isOtOrDmz(dstZone) ? "high" : "medium",
       src: e.src,
       dst: e.dst,
-      protocol: REMOTE_SERVICES.get(e.dport)?.name ?? "tcp",
-      summary: `${e.src} made ${n} short or refused ${svc} connections to ${e.dst}:${e.dport} within ${Math.max(1, Math.round((e.ts - w.start) / 60))} min; learning saw at most ${this.bruteMax.get(key) ?? 0} per ${LATERAL_WINDOW_S / 60} min`,
+      protocol: svc?.name ?? "tcp",
+      summary: `${e.src} made ${n} short or refused ${svcName} connections to ${e.dst}:${e.dport} within ${Math.max(1, Math.round((e.ts - w.start) / 60))} min; learning saw at most ${this.bruteMax.get(key) ?? 0} per ${LATERAL_WINDOW_S / 60} min`,
       attack: ["T1110", "T0886"],
       evidence: { attempts: n, dport: e.dport, learned_max: this.bruteMax.get(key) ?? 0, last_duration_s: Math.round(e.duration * 10) / 10, rejected: e.rejected, frame: e.frame },
       ts: e.ts,
@@ -161,9 +191,16 @@ export class LateralAnalyzer implements Analyzer {
   }
 
   tick(ctx: AnalyzerContext): AnomalyDraft[] | undefined {
-    if (ctx.mode !== "detecting" || ctx.ts - this.lastSweep < 30) return undefined;
-    this.lastSweep = ctx.ts;
+    if (ctx.mode !== "detecting") return undefined;
     const out: AnomalyDraft[] = [];
+    for (const [flow, p] of this.pending) {
+      // Insertion order is start order: stop at the first flow too young to confirm.
+      if (ctx.ts - p.e.ts < LATERAL_CONFIRM_S) break;
+      this.pending.delete(flow);
+      out.push(...this.confirm(p, ctx.ts, ctx));
+    }
+    if (ctx.ts - this.lastSweep < 30) return out.length > 0 ? out : undefined;
+    this.lastSweep = ctx.ts;
     for (const o of this.open.values()) {
       if (ctx.ts - o.start < LONG_CONNECTION_S) continue;
       const d = this.longDraft(o, ctx.ts, ctx, false);
