@@ -130,12 +130,17 @@ describe("ModbusSession timeouts and end of flow", () => {
 });
 
 describe("ModbusSession anomalies", () => {
-  it("responses in the first seconds of a flow, before any request, are counted as a mid-stream pickup", () => {
+  it("responses in the first seconds of a flow, before any pairing, are counted as a mid-stream pickup", () => {
     const { s, ctx } = setup();
-    s.onPdu(1, adu(9, 1, "03 02 0001"), ctx.at(1, FLOW.startTs + 0.5));
+    s.onPdu(0, adu(0, 1, "03 0000 0001"), ctx.at(1, FLOW.startTs));
+    s.onPdu(1, adu(9, 1, "03 02 0001"), ctx.at(2, FLOW.startTs + 0.5));
     expect(ctx.events[0]?.status).toBe("unsolicited");
     expect(ctx.weirds).toEqual([]);
     expect(ctx.counters.get("modbus.unsolicited.midstream")).toBe(1);
+    // Long after the flow started, the same situation is weird.
+    const late = new ModbusSession(FLOW);
+    late.onPdu(1, adu(9, 1, "03 02 0001"), ctx.at(3, FLOW.startTs + MODBUS_TRANSACTION_TIMEOUT_S + 1));
+    expect(ctx.weirds.map((w) => w.name)).toEqual(["unsolicited-response"]);
   });
 
   it("unsolicited response: event and weird", () => {

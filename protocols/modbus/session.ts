@@ -26,7 +26,8 @@ export class ModbusSession implements ProtocolSession {
   private flooded = false;
   /** Set when bytes of requests were lost: responses to them are expected, so not reported as weird. */
   private requestGap = false;
-  private sawRequest = false;
+  /** Set by the first paired transaction: from then on the session is known to be in step with the connection. */
+  private paired = false;
 
   /**
    * Direction of requests. Normally the TCP client's (0); when the side on port 502 opened the connection (seen in
@@ -65,7 +66,6 @@ export class ModbusSession implements ProtocolSession {
 
   private onRequest(bytes: Uint8Array, ctx: SessionContext): void {
     const request = decodeAdu(bytes, true, -1, ctx.frame, ctx.ts);
-    this.sawRequest = true;
     this.report(request, this.requestDir, ctx);
     const key = (request.unit << 16) | request.tid;
     const previous = this.pending.get(key);
@@ -110,8 +110,9 @@ export class ModbusSession implements ProtocolSession {
     this.report(response, responseDir, ctx);
     if (request === undefined) {
       if (this.requestGap) ctx.count("modbus.unsolicited.after-gap");
-      else if (!this.sawRequest && ctx.ts - this.flow.startTs < MODBUS_TRANSACTION_TIMEOUT_S) {
-        // Monitoring started mid-connection: answers to requests sent before the flow was first seen are expected.
+      else if (!this.paired && ctx.ts - this.flow.startTs < MODBUS_TRANSACTION_TIMEOUT_S) {
+        // Monitoring started mid-connection: answers to requests sent before the flow was first seen are expected
+        // until the first transaction pairs (ModbusTCP.pcap opens with three such answers).
         ctx.count("modbus.unsolicited.midstream");
       } else ctx.weird("unsolicited-response", `tid ${response.tid} unit ${response.unit} fc ${response.fc}`, responseDir);
       this.emit(ctx, "unsolicited", undefined, response, ctx.ts);
@@ -119,6 +120,7 @@ export class ModbusSession implements ProtocolSession {
     }
     this.pending.delete(key);
     this.requestGap = false;
+    this.paired = true;
     if ((request.fc & 0x7f) !== (response.fc & 0x7f)) {
       ctx.weird("function-mismatch", `request fc ${request.fc}, response fc ${response.fc}`, responseDir);
     }
