@@ -4,7 +4,8 @@
 
 import type { Anomaly } from "../../src/detect/types.ts";
 import { addToRange } from "../../src/detect/learned-stats.ts";
-import { addRange, ChannelState, channelKey, MODBUS_MAX_CHANNELS, type ModbusBaseline, type ModbusTable } from "./model.ts";
+import { addRange, type ModbusTable } from "./addresses.ts";
+import { ChannelState, channelKey, MODBUS_MAX_CHANNELS, type ModbusBaseline } from "./model.ts";
 
 const TABLES = new Set<string>(["coils", "discrete-inputs", "input-registers", "holding-registers"]);
 

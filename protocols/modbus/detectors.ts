@@ -14,7 +14,8 @@ import type { EventBase } from "../../src/core/types.ts";
 import type { Analyzer, AnalyzerContext, AnomalyDraft, Anomaly, Severity } from "../../src/detect/types.ts";
 import { DistinctWindow, formatDuration, ReportGate, WindowCounter } from "../../src/detect/learned-stats.ts";
 import type { ModbusTransactionEvent } from "./events.ts";
-import { ChannelState, channelKey, EXCEPTION_WINDOW_S, ModbusBaseline, pollKeyOf, RATE_WINDOW_S, rangesContain, readOf, writesOf } from "./model.ts";
+import { pollKeyOf, rangesContain, readOf, writesOf } from "./addresses.ts";
+import { ChannelState, channelKey, EXCEPTION_WINDOW_S, ModbusBaseline, RATE_WINDOW_S } from "./model.ts";
 import { checkWrites, describeChannel, fcLabel } from "./write-checks.ts";
 import { acceptModbusAnomaly } from "./accept.ts";
 

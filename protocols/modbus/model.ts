@@ -5,29 +5,19 @@
 // §6 (FC1 coils, FC2 discrete inputs, FC3/6/16/22/23 holding registers, FC4 input registers, FC5/15 coils).
 
 import { z } from "zod";
-import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
+import type { ModbusTransactionEvent } from "./events.ts";
+import { addRange, pollKeyOf, readOf, writesOf, type ModbusTable, type Ranges } from "./addresses.ts";
 import { PollTracker, type PollModel } from "./polling.ts";
 import { addToRange, sortKeys, WindowCounter, type ValueRange } from "../../src/detect/learned-stats.ts";
 
 export const MODBUS_MODEL_VERSION = 1;
-/** Bounds: channels learned, poll keys and written addresses with a value range per channel, ranges per table. */
+/** Bounds: channels learned, poll keys and written addresses with a value range per channel. */
 export const MODBUS_MAX_CHANNELS = 4096;
 export const MODBUS_MAX_POLL_KEYS = 512;
 export const MODBUS_MAX_VALUE_ADDRESSES = 8192;
-export const MODBUS_MAX_RANGES = 256;
 /** Windows (packet time) of the learned peaks that rate detectors compare against. */
 export const RATE_WINDOW_S = 10;
 export const EXCEPTION_WINDOW_S = 60;
-
-export type ModbusTable = "coils" | "discrete-inputs" | "input-registers" | "holding-registers";
-export type Ranges = [number, number][];
-
-export const TABLE_NAMES: Record<ModbusTable, string> = {
-  coils: "coil",
-  "discrete-inputs": "discrete input",
-  "input-registers": "input register",
-  "holding-registers": "holding register",
-};
 
 export interface ModbusChannelModel {
   client: string;
@@ -103,93 +93,6 @@ export const modbusModelSchema = z.object({
 
 export function channelKey(client: string, server: string, unit: number): string {
   return `${client}|${server}|${unit}`;
-}
-
-// ---- what a request touches -------------------------------------------------------------------------------------
-
-export interface WriteOp {
-  table: ModbusTable;
-  address: number;
-  value: number | undefined;
-}
-
-/** Addresses (and values) a request writes, in address order; bounded by the PDU (≤ 1968 coils / 123 registers). */
-export function writesOf(fc: number, req: ModbusPdu): WriteOp[] {
-  const table: ModbusTable | undefined = fc === 5 || fc === 15 ? "coils" : fc === 6 || fc === 16 || fc === 22 || fc === 23 ? "holding-registers" : undefined;
-  if (table === undefined) return [];
-  const start = fc === 23 ? req.writeAddress : req.address;
-  if (start === undefined) return [];
-  const values = fc === 22 ? undefined : req.values;
-  const count = Math.min(values?.length ?? (fc === 5 || fc === 6 || fc === 22 ? 1 : (fc === 23 ? req.writeQuantity : req.quantity) ?? 1), 2000);
-  const out: WriteOp[] = [];
-  for (let i = 0; i < count; i++) out.push({ table, address: start + i, value: values?.[i] });
-  return out;
-}
-
-/** The table and address span a request reads, if it reads. */
-export function readOf(fc: number, req: ModbusPdu): { table: ModbusTable; lo: number; hi: number } | undefined {
-  const table: ModbusTable | undefined =
-    fc === 1 ? "coils" : fc === 2 ? "discrete-inputs" : fc === 3 || fc === 23 ? "holding-registers" : fc === 4 ? "input-registers" : undefined;
-  if (table === undefined) return undefined;
-  const start = fc === 23 ? req.readAddress : req.address;
-  const qty = fc === 23 ? req.readQuantity : req.quantity;
-  if (start === undefined) return undefined;
-  return { table, lo: start, hi: start + Math.max(1, qty ?? 1) - 1 };
-}
-
-/** Key of a recurring read request: "fc:address:quantity". Only reads are polls; writes are operator actions. */
-export function pollKeyOf(fc: number, req: ModbusPdu): string | undefined {
-  const r = readOf(fc, req);
-  return r === undefined ? undefined : `${fc}:${r.lo}:${r.hi - r.lo + 1}`;
-}
-
-// ---- compact address ranges --------------------------------------------------------------------------------------
-
-/** Adds [lo, hi] to sorted disjoint ranges, merging overlaps and neighbours; past the cap the closest two merge. */
-export function addRange(ranges: Ranges, lo: number, hi: number): void {
-  let i = 0;
-  while (i < ranges.length && (ranges[i]?.[1] ?? 0) < lo - 1) i++;
-  let nlo = lo;
-  let nhi = hi;
-  let j = i;
-  while (j < ranges.length && (ranges[j]?.[0] ?? 0) <= hi + 1) {
-    const r = ranges[j] as [number, number];
-    nlo = Math.min(nlo, r[0]);
-    nhi = Math.max(nhi, r[1]);
-    j++;
-  }
-  ranges.splice(i, j - i, [nlo, nhi]);
-  if (ranges.length > MODBUS_MAX_RANGES) {
-    let best = 0;
-    for (let k = 1; k < ranges.length - 1; k++) {
-      const gap = (ranges[k + 1]?.[0] ?? 0) - (ranges[k]?.[1] ?? 0);
-      if (gap < (ranges[best + 1]?.[0] ?? 0) - (ranges[best]?.[1] ?? 0)) best = k;
-    }
-    const a = ranges[best] as [number, number];
-    const b = ranges[best + 1] as [number, number];
-    ranges.splice(best, 2, [a[0], b[1]]);
-  }
-}
-
-export function rangesContain(ranges: Ranges | undefined, a: number): boolean {
-  if (ranges === undefined) return false;
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = ranges[mid] as [number, number];
-    if (a < r[0]) hi = mid - 1;
-    else if (a > r[1]) lo = mid + 1;
-    else return true;
-  }
-  return false;
-}
-
-/** "1000..1031, 4000" (at most `max` ranges, then "…"). */
-export function formatRanges(ranges: Ranges | undefined, max = 6): string {
-  if (ranges === undefined || ranges.length === 0) return "nothing";
-  const parts = ranges.slice(0, max).map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`));
-  return parts.join(", ") + (ranges.length > max ? ", …" : "");
 }
 
 // ---- the learner -------------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 import type { AnomalyDraft } from "../../src/detect/types.ts";
 import { formatRange, isInRange, rangeMargin, type ReportGate, type ValueRange } from "../../src/detect/learned-stats.ts";
 import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
-import { formatRanges, rangesContain, TABLE_NAMES, writesOf, type ChannelState, type ModbusTable } from "./model.ts";
+import { formatRanges, rangesContain, TABLE_NAMES, writesOf, type ModbusTable } from "./addresses.ts";
+import type { ChannelState } from "./model.ts";
 
 const FC_LABELS: Record<number, string> = {
   1: "read coils", 2: "read discrete inputs", 3: "read holding registers", 4: "read input registers", 5: "write single coil",
