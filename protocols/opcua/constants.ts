@@ -13,6 +13,8 @@ export const OPCUA_MAX_CHUNKS = 4096;
 export const OPCUA_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages assembled at the same time per flow (per direction and request id). */
 export const OPCUA_MAX_ASSEMBLIES = 64;
+/** Bytes held by all partial messages of one flow together (64 assemblies × 16 MiB would be far too much). */
+export const OPCUA_MAX_ASSEMBLY_BYTES = 16 * 1024 * 1024;
 /** Unanswered requests per flow before pairing stops and the flow is flagged `flooded` (Suricata gives up at 500). */
 export const OPCUA_MAX_PENDING = 500;
 /** A request unanswered for this long (packet time, seconds) becomes a `timeout` service event. */

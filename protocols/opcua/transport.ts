@@ -5,7 +5,7 @@
 // counts the whole message (Part 6 §7.1.2.2).
 
 import {
-  isChunkType, messageTypeOf, OPCUA_HEADER_LEN, OPCUA_MAX_ASSEMBLIES, OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES,
+  isChunkType, messageTypeOf, OPCUA_HEADER_LEN, OPCUA_MAX_ASSEMBLIES, OPCUA_MAX_ASSEMBLY_BYTES, OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES,
   OPCUA_MAX_PDU, OPCUA_MIN_PDU, type MessageType,
 } from "./constants.ts";
 import { Cursor } from "./types/cursor.ts";
@@ -126,39 +126,44 @@ const ABORTED: AssemblyResult = { kind: "aborted" };
 /**
  * Puts message bodies back together from chunks (Part 6 §6.7.2.2: 'C' intermediate, 'F' final, 'A' abort) per
  * direction and request id. A lone 'F' is returned as is (zero copy); intermediate chunk bodies are copied because
- * they must outlive the segment they came in. Bounded by OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES and
- * OPCUA_MAX_ASSEMBLIES; an abort chunk discards what was collected.
+ * they must outlive the segment they came in. Bounded by OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES, OPCUA_MAX_ASSEMBLIES
+ * and OPCUA_MAX_ASSEMBLY_BYTES (all partial messages of the flow together); an abort chunk discards what was collected.
  */
 export class ChunkAssembler {
   private readonly open = new Map<number, Assembly>();
+  /** Bytes held by all partial messages (bounded by OPCUA_MAX_ASSEMBLY_BYTES). */
+  private held = 0;
 
   add(dir: 0 | 1, requestId: number, chunk: ChunkType, body: Uint8Array): AssemblyResult {
     const key = requestId * 2 + dir;
     const a = this.open.get(key);
     if (chunk === "A") {
-      this.open.delete(key);
+      this.drop(key, a);
       return ABORTED;
     }
     if (a === undefined) {
       if (chunk === "F") return { kind: "complete", body };
       if (this.open.size >= OPCUA_MAX_ASSEMBLIES) return { kind: "dropped", reason: "too-many-assemblies" };
+      if (this.held + body.length > OPCUA_MAX_ASSEMBLY_BYTES) return { kind: "dropped", reason: "message-too-large" };
       this.open.set(key, { parts: [body.slice()], bytes: body.length });
+      this.held += body.length;
       return PENDING;
     }
     if (a.parts.length + 1 > OPCUA_MAX_CHUNKS) {
-      this.open.delete(key);
+      this.drop(key, a);
       return { kind: "dropped", reason: "too-many-chunks" };
     }
-    if (a.bytes + body.length > OPCUA_MAX_MESSAGE_BYTES) {
-      this.open.delete(key);
+    if (a.bytes + body.length > OPCUA_MAX_MESSAGE_BYTES || this.held + body.length > OPCUA_MAX_ASSEMBLY_BYTES) {
+      this.drop(key, a);
       return { kind: "dropped", reason: "message-too-large" };
     }
     if (chunk === "C") {
       a.parts.push(body.slice());
       a.bytes += body.length;
+      this.held += body.length;
       return PENDING;
     }
-    this.open.delete(key);
+    this.drop(key, a);
     const out = new Uint8Array(a.bytes + body.length);
     let off = 0;
     for (const p of a.parts) {
@@ -169,9 +174,20 @@ export class ChunkAssembler {
     return { kind: "complete", body: out };
   }
 
+  private drop(key: number, a: Assembly | undefined): void {
+    if (a === undefined) return;
+    this.open.delete(key);
+    this.held -= a.bytes;
+  }
+
   /** Forget partial messages of a direction (after a gap the rest of them cannot be trusted). */
   reset(dir: 0 | 1): void {
-    for (const k of [...this.open.keys()]) if (k % 2 === dir) this.open.delete(k);
+    for (const [k, a] of [...this.open]) if (k % 2 === dir) this.drop(k, a);
+  }
+
+  /** Bytes held by partial messages. */
+  get bytes(): number {
+    return this.held;
   }
 
   get size(): number {
