@@ -4,6 +4,7 @@
 // while learning: T0886) and OT hosts talking to the internet. Scans are another analyzer's job (issue 6).
 // One flow yields at most one flow-level anomaly, the most specific: it-to-ot > ot-internet > new-crossing > pair/service.
 
+import type { Counters } from "../core/counters.ts";
 import type { ArpEvent, EventBase, FlowEndEvent, FlowStartEvent } from "../core/types.ts";
 import { isGroupAddress } from "./ip.ts";
 import { INDUSTRIAL_SERVICES } from "./services.ts";
@@ -15,6 +16,7 @@ import { emptyNetworkModel, flowFacts, formatSeconds, networkModelSchema, type F
 export const MAX_NET_HOSTS = 100_000;
 export const MAX_NET_PAIRS = 200_000;
 export const MAX_MACS_PER_HOST = 16;
+export const MAX_NET_CROSSINGS = 100_000;
 export const MAX_TRACKED_FLOWS = 262_144;
 /** New pair/service drafts waiting for the server to answer (dropped beyond this; counted in `dropped`). */
 export const MAX_PENDING_DRAFTS = 65_536;
@@ -48,16 +50,25 @@ export class NetworkAnalyzer implements Analyzer {
   private pairCount = 0;
   /** Flows already judged at flow.start (so flow.end does not judge them again). */
   private readonly judged = new Set<string>();
+  /** Facts not kept because a bound was reached (also counted as `detect.network.dropped.<what>`). */
   dropped = 0;
 
-  constructor(private readonly zoneMap: { allows(from: string, to: string, t: "tcp" | "udp", port: number, svc: string): boolean }) {}
+  constructor(
+    private readonly zoneMap: { allows(from: string, to: string, t: "tcp" | "udp", port: number, svc: string): boolean },
+    private readonly counters?: Counters,
+  ) {}
+
+  private drop(what: string): void {
+    this.dropped++;
+    this.counters?.add(`detect.network.dropped.${what}`);
+  }
 
   observe(event: EventBase, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
     switch (event.type) {
       case "flow.start": {
         if (this.judged.size >= MAX_TRACKED_FLOWS) {
           this.judged.clear();
-          this.dropped++;
+          this.drop("flows");
         }
         this.judged.add(event.flow);
         const e = event as FlowStartEvent;
@@ -120,13 +131,13 @@ export class NetworkAnalyzer implements Analyzer {
 
   /** A host sent something (or answered): learn it with its MAC, or report it as new / using a new MAC. */
   private host(ip: string, mac: string | undefined, peer: string, frame: number, ctx: AnalyzerContext, out: AnomalyDraft[]): void {
-    if (!ip || isGroupAddress(ip)) return;
+    if (!ip || ip === "0.0.0.0" || ip === "::" || isGroupAddress(ip)) return;
     const m = mac && !NULL_MACS.has(mac) ? mac.toLowerCase() : undefined;
     const known = this.model.hosts[ip];
     if (ctx.mode === "learning") {
       if (!known) {
         if (this.hostCount >= MAX_NET_HOSTS) {
-          this.dropped++;
+          this.drop("hosts");
           return;
         }
         this.hostCount++;
@@ -279,14 +290,17 @@ export class NetworkAnalyzer implements Analyzer {
     if (!draft) return;
     if (holdFor === undefined) out.push(draft);
     else if (this.pending.size < MAX_PENDING_DRAFTS) this.pending.set(holdFor, draft);
-    else this.dropped++;
+    else this.drop("pending");
   }
 
   /** Records a flow's crossing and talker pair under the zones as they are now. */
   private learnFlow(f: FlowFacts, ctx: AnalyzerContext): void {
     const zc = ctx.zoneOf(f.client);
     const zs = ctx.zoneOf(f.server);
-    if (zc.name !== zs.name) this.crossings.add(`${zc.name}>${zs.name}>${f.service}`);
+    if (zc.name !== zs.name) {
+      if (this.crossings.size < MAX_NET_CROSSINGS) this.crossings.add(`${zc.name}>${zs.name}>${f.service}`);
+      else this.drop("crossings");
+    }
     if (this.aroundOt(zc, zs)) this.learnPair(f);
   }
 
@@ -307,7 +321,7 @@ export class NetworkAnalyzer implements Analyzer {
     } else if (this.pairCount < MAX_NET_PAIRS) {
       this.pairCount++;
       this.model.pairs[key] = [f.service];
-    } else this.dropped++;
+    } else this.drop("pairs");
   }
 
   endLearning(): void {

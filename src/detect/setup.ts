@@ -40,7 +40,7 @@ export interface Detection {
 
 export function createDetection(opts: DetectionOptions): Detection {
   const zones = new ZoneMap(opts.site);
-  const network = new NetworkAnalyzer(zones);
+  const network = new NetworkAnalyzer(zones, opts.counters);
   const inventory = new AssetInventory(zones);
   const engine = new DetectionEngine({
     analyzers: [network, ...(opts.analyzers ?? [])],
