@@ -42,6 +42,17 @@ export function addBounded<T>(s: Set<T>, value: T, max: number): void {
   s.add(value);
 }
 
+/**
+ * flow.end byte counts are IP bytes (headers included), so "no payload" is judged against a per-packet header
+ * allowance: IPv6 (40) + TCP with options (40) is the largest ordinary header.
+ */
+export const HEADER_BYTES_PER_PACKET = 80;
+
+/** True when the client sent application bytes beyond its packets' headers. */
+export function carriedClientPayload(e: FlowEndEvent): boolean {
+  return e.bytesToServer > e.pktsToServer * HEADER_BYTES_PER_PACKET;
+}
+
 export function isFlowStart(e: EventBase): e is FlowStartEvent {
   return e.type === "flow.start";
 }

@@ -11,7 +11,7 @@
 import { z } from "zod";
 import type { EventBase, FlowEndEvent, FlowStartEvent } from "../../core/types.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft, ZoneInfo } from "../types.ts";
-import { addBounded, formatSeconds, isFlowEnd, isFlowStart, isInternet, isItOrInternet, isOt, isOtOrDmz, numberMap, setBounded, sortedList, sortedRecord, stringList } from "./common.ts";
+import { addBounded, carriedClientPayload, formatSeconds, isFlowEnd, isFlowStart, isInternet, isItOrInternet, isOt, isOtOrDmz, numberMap, setBounded, sortedList, sortedRecord, stringList } from "./common.ts";
 
 interface RemoteService {
   readonly name: string;
@@ -142,7 +142,7 @@ export class LateralAnalyzer implements Analyzer {
     if (p !== undefined) {
       this.pending.delete(e.flow);
       // A handshake answered and then reset by the client with no data is a connect/SYN scan, not a session.
-      if (e.established && !e.rejected && e.bytesToServer > 0) out.push(...this.confirm(p, e.ts, ctx));
+      if (e.established && !e.rejected && carriedClientPayload(e)) out.push(...this.confirm(p, e.ts, ctx));
     }
     const svc = e.transport === "tcp" ? REMOTE_SERVICES.get(e.dport) : undefined;
     if (svc !== undefined && ctx.mode === "learning" && (e.established || e.midstream) && !e.rejected) {

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import type { EventBase, FlowEndEvent } from "../../core/types.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft } from "../types.ts";
-import { addBounded, isArp, isFlowEnd, isFlowStart, isOt, numberMap, setBounded, sortedRecord } from "./common.ts";
+import { addBounded, carriedClientPayload, isArp, isFlowEnd, isFlowStart, isOt, numberMap, setBounded, sortedRecord } from "./common.ts";
 
 export const SCAN_WINDOW_S = 600;
 /** Distinct hosts probed on one port (horizontal), ports probed on one host (vertical), half-open targets (sweep). */
@@ -57,7 +57,7 @@ function newWindow(start: number, firedUntil = 0, arpFiredUntil = 0): ScanWindow
 export function isProbe(e: FlowEndEvent): boolean {
   if (e.midstream) return false;
   if (e.transport === "udp") return e.pktsToClient === 0;
-  return e.rejected || !e.established || e.bytesToServer === 0;
+  return e.rejected || !e.established || !carriedClientPayload(e);
 }
 
 export class ScanAnalyzer implements Analyzer {

@@ -76,7 +76,7 @@ export function connection(o: ConnOpts): [FlowStartEvent, FlowEndEvent] {
     duration,
     pktsToServer: 3,
     pktsToClient: o.rejected ? 1 : 3,
-    bytesToServer: o.bytesToServer ?? (established ? 300 : 0),
+    bytesToServer: o.bytesToServer ?? (established ? 900 : 0),
     bytesToClient: o.bytesToClient ?? (established ? 1200 : 0),
     startTs: o.ts,
     established,
