@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Analyzer, AnomalyDraft } from "../../src/detect/types.ts";
 import type { ModbusTransactionEvent } from "./events.ts";
-import { createModbusAnalyzer, ADDRESS_SWEEP_MIN, FLOOD_FLOOR } from "./detectors.ts";
+import { createModbusAnalyzer, ADDRESS_SWEEP_MIN, FLOOD_FLOOR, FUNCTION_SWEEP_MIN } from "./detectors.ts";
 import { analyzerContext, byTime, modbusEvent, modbusPolls, modbusRead, modbusWrite } from "../../test/fixtures/ot-events.ts";
 
 const HMI = "192.168.7.10";
@@ -177,6 +177,14 @@ describe("modbus new channels, rates and sweeps", () => {
     expect(kinds(ds)).toEqual(["modbus.new-channel", "modbus.unit-sweep"]);
     const s = ds.find((d) => d.kind === "modbus.unit-sweep") as AnomalyDraft;
     expect([s.src, s.dst]).toEqual([EWS, PLC]);
+  });
+
+  it("function-code-sweep: many unlearned codes are reported as one sweep, not one anomaly per code", () => {
+    const evs = Array.from({ length: 40 }, (_, i) => modbusEvent({ ts: END + 1 + i * 0.5, src: HMI, dst: PLC, unit: 1, fc: 60 + i, status: "exception", exception: 1 }));
+    const ds = detect(learnedAnalyzer(), evs);
+    const sweep = ds.filter((d) => d.kind === "modbus.function-code-sweep");
+    expect(sweep.map((d) => [d.src, d.dst])).toEqual([[HMI, PLC]]);
+    expect(ds.filter((d) => d.kind === "modbus.new-function-code" || d.kind === "modbus.programming").length).toBeLessThan(FUNCTION_SWEEP_MIN);
   });
 
   it("address-sweep: a known client reads many addresses it never read; its normal reads stay quiet", () => {

@@ -6,8 +6,8 @@
 //             modbus.request-flood, modbus.loss-of-view, modbus.new-channel from a host that never was a Modbus client
 //             or whose first request writes
 //   medium    modbus.new-function-code (other codes), modbus.diagnostics (other FC8), modbus.device-identification
-//             (FC43/14), modbus.exception-burst, modbus.unit-sweep, modbus.address-sweep, modbus.new-channel,
-//             modbus.poll-period-change
+//             (FC43/14), modbus.exception-burst, modbus.unit-sweep, modbus.address-sweep, modbus.function-code-sweep,
+//             modbus.new-channel, modbus.poll-period-change
 // Thresholds are relative to what was learned, with floors; nothing here knows any plant's addresses or rates.
 
 import type { EventBase } from "../../src/core/types.ts";
@@ -29,6 +29,9 @@ export const EXCEPTION_BURST_FLOOR = 10;
 export const SWEEP_WINDOW_S = 60;
 export const UNIT_SWEEP_MIN = 5;
 export const ADDRESS_SWEEP_MIN = 20;
+/** A function-code sweep: this many distinct unlearned codes on one channel in SWEEP_WINDOW_S. Past it, the sweep is
+ * reported once (per REPORT_REPEAT_S) instead of one new-function-code or programming anomaly per code. */
+export const FUNCTION_SWEEP_MIN = 8;
 /** A fact already reported is reported again at most once per this many seconds (the engine aggregates repeats). */
 export const REPORT_REPEAT_S = 60;
 /** Bounds of detection-time state (per-channel windows, remembered reports). */
@@ -42,6 +45,7 @@ interface Runtime {
   requests: WindowCounter;
   exceptions: WindowCounter;
   addresses: DistinctWindow;
+  functions: DistinctWindow;
 }
 
 export function createModbusAnalyzer(): Analyzer {
@@ -61,7 +65,7 @@ export function createModbusAnalyzer(): Analyzer {
   function runtimeOf(key: string): Runtime | undefined {
     let rt = runtime.get(key);
     if (rt === undefined && runtime.size < MAX_RUNTIME_CHANNELS) {
-      rt = { requests: new WindowCounter(RATE_WINDOW_S), exceptions: new WindowCounter(EXCEPTION_WINDOW_S), addresses: new DistinctWindow(SWEEP_WINDOW_S, ADDRESS_SWEEP_MIN * 4) };
+      rt = { requests: new WindowCounter(RATE_WINDOW_S), exceptions: new WindowCounter(EXCEPTION_WINDOW_S), addresses: new DistinctWindow(SWEEP_WINDOW_S, ADDRESS_SWEEP_MIN * 4), functions: new DistinctWindow(SWEEP_WINDOW_S, 256) };
       runtime.set(key, rt);
     }
     return rt;
@@ -81,9 +85,24 @@ export function createModbusAnalyzer(): Analyzer {
     return d;
   }
 
-  function checkCode(e: ModbusTransactionEvent, ch: ChannelState | undefined, out: AnomalyDraft[]): void {
+  /** Counts an unlearned function code; true when the channel is sweeping codes (the sweep is reported instead). */
+  function isSweeping(e: ModbusTransactionEvent, rt: Runtime | undefined, out: AnomalyDraft[]): boolean {
+    const n = rt?.functions.add(e.ts, e.fc) ?? 0;
+    if (n < FUNCTION_SWEEP_MIN) return false;
+    if (gate.allow(`modbus.function-code-sweep|${e.src}|${e.dst}|${e.unit}`, e.ts))
+      out.push(draft(e, "modbus.function-code-sweep", "medium", ["T0888", "T0846"], `${e.src} tried ${n} function codes never used on unit ${e.unit} of ${e.dst} within ${SWEEP_WINDOW_S} s (last FC${e.fc}); ${learned()} it used ${ch0(e)}`, { functions: n }));
+    return true;
+  }
+
+  function ch0(e: ModbusTransactionEvent): string {
+    const ch = baseline.get(e.src, e.dst, e.unit);
+    return ch === undefined ? "no function on this channel" : Object.keys(ch.m.functionCodes).map((f) => `FC${f}`).join(", ");
+  }
+
+  function checkCode(e: ModbusTransactionEvent, ch: ChannelState | undefined, rt: Runtime | undefined, out: AnomalyDraft[]): void {
     const req = e.request;
     if (req === undefined) return;
+    if (ch?.hasFc(e.fc) !== true) rt?.functions.add(e.ts, e.fc);
     const key = channelKey(e.src, e.dst, e.unit);
     const who = `${e.src} sent ${fcLabel(e.fc)} (FC${e.fc})`;
     const where = `to unit ${e.unit} of ${e.dst}`;
@@ -106,12 +125,12 @@ export function createModbusAnalyzer(): Analyzer {
       return;
     }
     if (PROGRAMMING_CODES.has(e.fc)) {
-      if (ch?.hasFc(e.fc)) return;
+      if (ch?.hasFc(e.fc) || isSweeping(e, rt, out)) return;
       if (gate.allow(`modbus.programming|${key}|${e.fc}`, e.ts))
         out.push(draft(e, "modbus.programming", "critical", ["T0843", "T0858"], `${who} ${where}, a vendor/programming function; ${learned()} ${used()}`, { data: req.data ?? "" }, `modbus.programming|${e.src}|${e.dst}|${e.fc}`));
       return;
     }
-    if (ch === undefined || ch.hasFc(e.fc)) return;
+    if (ch === undefined || ch.hasFc(e.fc) || isSweeping(e, rt, out)) return;
     const writes = WRITING_CODES.has(e.fc);
     if (gate.allow(`modbus.new-function-code|${key}|${e.fc}`, e.ts))
       out.push(draft(e, "modbus.new-function-code", writes ? "high" : "medium", writes ? ["T0855", "T0836"] : ["T0855"], `${who} ${where}; ${learned()} ${used()}`, { learned: Object.keys(ch.m.functionCodes).join(",") }, `modbus.new-function-code|${e.src}|${e.dst}|${e.fc}`));
@@ -197,12 +216,12 @@ export function createModbusAnalyzer(): Analyzer {
       const key = channelKey(e.src, e.dst, e.unit);
       const ch = baseline.channels.get(key);
       if (ch === undefined && e.request !== undefined) checkNewChannel(e, out);
-      checkCode(e, ch, out);
+      const rt = runtimeOf(key);
+      checkCode(e, ch, rt, out);
       if (ch !== undefined && e.request !== undefined) {
         out.push(...checkWrites(e, e.request, ch, gate, learned()));
         checkPoll(e, ch, out);
       }
-      const rt = runtimeOf(key);
       if (rt !== undefined) {
         checkRates(e, ch, rt, out);
         checkSweeps(e, ch, rt, out);
