@@ -233,6 +233,7 @@ describe("Pipeline under random input", () => {
     }
     expect(maxActive).toBe(50);
     p.finish();
+    expect(p.bufferedBytes).toEqual({ ooo: 0, assembly: 0 });
     expect(p.counters.sum("internal.")).toBe(0);
     expect(p.counters.get("flow.evicted") + p.counters.get("flow.expired.idle")).toBeGreaterThan(0);
     expect(p.counters.get("tcp.gap")).toBeGreaterThan(0);

@@ -8,17 +8,25 @@ import type { ArpEvent, Dir, Dissector, EventBase, Frame, Packet, Ts, WeirdEvent
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./core/types.ts";
 import { createPacket, decodeFrame, formatIp, formatMac } from "./decode/index.ts";
 import { DEFAULT_FLOW_LIMITS, type EndReason, type Flow, FlowTable, type FlowLimits } from "./flow/flow-table.ts";
+import { ByteBudget, MAX_TOTAL_ASSEMBLY_BYTES, MAX_TOTAL_OOO_BYTES } from "./flow/budget.ts";
 import { DEFAULT_FRAMER_LIMITS, type FramerLimits } from "./flow/framer.ts";
 import { Registry } from "./flow/registry.ts";
 import { type HostEnv, SessionHost } from "./flow/session-host.ts";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./flow/tcp-stream.ts";
 
-export type PipelineLimits = FlowLimits & StreamLimits & FramerLimits;
+export interface BudgetLimits {
+  maxTotalOooBytes: number;
+  maxTotalAssemblyBytes: number;
+}
+
+export type PipelineLimits = FlowLimits & StreamLimits & FramerLimits & BudgetLimits;
 
 export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   ...DEFAULT_FLOW_LIMITS,
   ...DEFAULT_STREAM_LIMITS,
   ...DEFAULT_FRAMER_LIMITS,
+  maxTotalOooBytes: MAX_TOTAL_OOO_BYTES,
+  maxTotalAssemblyBytes: MAX_TOTAL_ASSEMBLY_BYTES,
 };
 
 export interface PipelineOptions {
@@ -56,6 +64,8 @@ export class Pipeline {
       registry,
       streamLimits: this.limits,
       framerLimits: this.limits,
+      oooBudget: new ByteBudget(this.limits.maxTotalOooBytes),
+      assemblyBudget: new ByteBudget(this.limits.maxTotalAssemblyBytes),
       tickers: new Set(),
       emit,
     };
@@ -99,6 +109,11 @@ export class Pipeline {
 
   get activeFlows(): number {
     return this.table.size;
+  }
+
+  /** Bytes held in out-of-order buffers and in PDU/probe assembly, across all flows. */
+  get bufferedBytes(): { ooo: number; assembly: number } {
+    return { ooo: this.env.oooBudget.used, assembly: this.env.assemblyBudget.used };
   }
 
   handleFrame(frame: Frame): void {

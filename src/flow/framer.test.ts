@@ -2,6 +2,7 @@
 // lengths (bad-length + resync), detach after N violations, reset after a gap, oversized PDUs skipped.
 import { describe, expect, it } from "vitest";
 import type { Dir } from "../core/types.ts";
+import { ByteBudget } from "./budget.ts";
 import { Framer, type FramerOutput } from "./framer.ts";
 import { toyFraming, toyPdu } from "./fixtures.ts";
 
@@ -116,5 +117,31 @@ describe("Framer", () => {
     f.push(cat(big.subarray(10), toyPdu("small")));
     expect(out.violations).toEqual(["pdu-too-large"]);
     expect(out.bodies).toEqual(["small"]);
+  });
+
+  it("grows the assembly buffer with the bytes received and returns them to the shared budget", () => {
+    const out = new Out();
+    const budget = new ByteBudget(1 << 20);
+    const big = { ...toyFraming, maxPdu: 100_000 };
+    const f = new Framer(big, 0, out, false, { maxPduBuffer: 1 << 20, maxFramingViolations: 8 }, budget);
+    const body = "z".repeat(50_000 - 4);
+    const pdu = toyPdu(body);
+    f.push(pdu.subarray(0, 1000));
+    expect(budget.used).toBe(4096); // not the claimed 50,000
+    for (let o = 1000; o < pdu.length; o += 1460) f.push(pdu.subarray(o, Math.min(pdu.length, o + 1460)));
+    expect(out.bodies).toEqual([body]);
+    expect(budget.used).toBe(0);
+  });
+
+  it("reports and skips a PDU when the shared assembly budget is spent", () => {
+    const out = new Out();
+    const budget = new ByteBudget(100);
+    const f = new Framer(toyFraming, 0, out, false, undefined, budget);
+    const pdu = toyPdu("y".repeat(300));
+    f.push(pdu.subarray(0, 50));
+    f.push(cat(pdu.subarray(50), toyPdu("fine")));
+    expect(out.violations).toEqual(["buffer-exhausted"]);
+    expect(out.bodies).toEqual(["fine"]);
+    expect(budget.used).toBe(0);
   });
 });

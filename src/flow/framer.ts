@@ -1,10 +1,12 @@
 // PDU framing for one direction of a TCP stream (issue 2 item 3, STYLE "the dissector declares its framing"), after
 // Wireshark's tcp_dissect_pdus: the dissector gives a header length and a length function, the core delivers whole PDUs.
 // Whole PDUs inside one segment are delivered as views of the segment (zero copy); only a PDU that spans segments is
-// copied into a buffer of exactly its length (at most MAX_PDU_BUFFER). Impossible lengths are reported and skipped by
+// copied into a buffer that grows with the bytes actually received up to its claimed length (at most MAX_PDU_BUFFER, and
+// within the pipeline-wide assembly budget), so a header claiming a huge length costs nothing until the bytes come. Impossible lengths are reported and skipped by
 // resynchronising; after MAX_FRAMING_VIOLATIONS the framer gives up (the session is detached).
 
 import type { Dir, Framing } from "../core/types.ts";
+import { type ByteBudget, unlimitedBudget } from "./budget.ts";
 
 /** Largest PDU assembled across segments; longer (but protocol-legal) PDUs are skipped and reported. */
 export const MAX_PDU_BUFFER = 4 * 1024 * 1024;
@@ -35,9 +37,10 @@ export class Framer {
   violations = 0;
   /** Bytes (< headerLen) of a header that continues in the next segment, or the tail kept while resynchronising. */
   private stash: Uint8Array | undefined = undefined;
-  /** A PDU being assembled across segments. */
+  /** A PDU being assembled across segments: `buf` holds `fill` of its `need` bytes. */
   private pdu: Uint8Array | undefined = undefined;
   private fill = 0;
+  private need = 0;
   /** Bytes of an oversized PDU still to discard. */
   private skip = 0;
   private resyncing: boolean;
@@ -51,6 +54,8 @@ export class Framer {
     /** Start resynchronising (stream picked up mid-way: the first bytes may be inside a PDU). */
     resync = false,
     private readonly limits: FramerLimits = DEFAULT_FRAMER_LIMITS,
+    /** Assembly bytes of all framers of the pipeline. */
+    private readonly budget: ByteBudget = unlimitedBudget(),
   ) {
     this.headerLen = Math.max(1, framing.headerLen);
     this.maxLen = framing.maxPdu;
@@ -65,10 +70,29 @@ export class Framer {
   /** Bytes were lost: drop what was partly assembled and look for the next plausible header. */
   reset(): void {
     this.stash = undefined;
-    this.pdu = undefined;
-    this.fill = 0;
+    this.dropPdu();
     this.skip = 0;
     this.resyncing = true;
+  }
+
+  /** Releases the assembly buffer (also when the flow ends). */
+  dropPdu(): void {
+    if (this.pdu !== undefined) this.budget.release(this.pdu.length);
+    this.pdu = undefined;
+    this.fill = 0;
+    this.need = 0;
+  }
+
+  /** Makes room for `extra` more bytes of the PDU being assembled; false when the budget is spent. */
+  private grow(extra: number): boolean {
+    const pdu = this.pdu as Uint8Array;
+    if (this.fill + extra <= pdu.length) return true;
+    const size = Math.min(this.need, Math.max(pdu.length * 2, this.fill + extra));
+    if (!this.budget.take(size - pdu.length)) return false;
+    const bigger = new Uint8Array(size);
+    bigger.set(pdu.subarray(0, this.fill), 0);
+    this.pdu = bigger;
+    return true;
   }
 
   push(data: Uint8Array): void {
@@ -80,16 +104,22 @@ export class Framer {
       this.skip -= off;
       if (off === len) return;
     }
-    const pdu = this.pdu;
-    if (pdu !== undefined) {
-      const n = Math.min(pdu.length - this.fill, len - off);
+    if (this.pdu !== undefined) {
+      const n = Math.min(this.need - this.fill, len - off);
+      if (!this.grow(n)) {
+        this.out.framingViolation(this.dir, "buffer-exhausted", `no room to assemble a ${this.need}-byte PDU; resynchronising`);
+        this.reset();
+        this.scan(data, off);
+        return;
+      }
+      const pdu = this.pdu as Uint8Array;
       pdu.set(data.subarray(off, off + n), this.fill);
       this.fill += n;
       off += n;
-      if (this.fill < pdu.length) return;
-      this.pdu = undefined;
-      this.fill = 0;
-      this.out.framedPdu(this.dir, pdu);
+      if (this.fill < this.need) return;
+      const whole = pdu.length === this.need ? pdu : pdu.subarray(0, this.need);
+      this.dropPdu();
+      this.out.framedPdu(this.dir, whole);
       if (off === len || this.detached) return;
     }
     const stash = this.stash;
@@ -143,11 +173,19 @@ export class Framer {
         this.skip = n - (len - off);
         return;
       }
-      // The PDU continues in later segments: copy what we have into a buffer of its exact size.
-      const buf = new Uint8Array(n);
+      // The PDU continues in later segments: copy what we have; the buffer grows as the rest arrives.
+      const have = len - off;
+      const size = Math.min(n, Math.max(have * 2, 4096));
+      if (!this.budget.take(size)) {
+        this.out.framingViolation(this.dir, "buffer-exhausted", `no room to assemble a ${n}-byte PDU; skipped`);
+        this.skip = n - have;
+        return;
+      }
+      const buf = new Uint8Array(size);
       buf.set(data.subarray(off), 0);
       this.pdu = buf;
-      this.fill = len - off;
+      this.fill = have;
+      this.need = n;
       return;
     }
   }
@@ -172,7 +210,7 @@ export class Framer {
     this.out.framingViolation(this.dir, "bad-length", detail);
     if (this.violations >= this.limits.maxFramingViolations) {
       this.detached = true;
-      this.pdu = undefined;
+      this.dropPdu();
       this.stash = undefined;
       this.out.framingDetached(this.dir);
     }

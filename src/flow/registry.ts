@@ -4,11 +4,12 @@
 // number of attempts is spent. The bytes seen while probing are kept (copied, bounded) so the chosen session gets them.
 
 import type { Dir, Dissector, ProbeVerdict } from "../core/types.ts";
+import { type ByteBudget, unlimitedBudget } from "./budget.ts";
 
 /** Payload chunks (segments or datagrams, either direction) probed before giving up on a flow. */
 export const MAX_PROBE_CHUNKS = 8;
 /** Bytes kept per flow while probing; beyond this the flow is given up. */
-export const MAX_PROBE_BYTES = 16 * 1024;
+export const MAX_PROBE_BYTES = 8 * 1024;
 
 export type Transport = "tcp" | "udp";
 
@@ -56,6 +57,10 @@ export class ProbeState {
   /** Copies of the chunks seen so far, in arrival order, to replay into the chosen session. */
   readonly chunks: ProbeChunk[] = [];
   private bytes = 0;
+  /** Bytes reserved in the budget (chunk copies and prefixes). */
+  private held = 0;
+  /** Set when the assembly budget ran out: the caller gives up on the flow. */
+  exhausted = false;
   private readonly prefix: [Uint8Array | undefined, Uint8Array | undefined] = [undefined, undefined];
   private readonly excluded: boolean[];
 
@@ -63,8 +68,17 @@ export class ProbeState {
     private readonly candidates: readonly Dissector[],
     /** TCP: probes see the concatenated first bytes of a direction; UDP: each datagram alone. */
     private readonly stream: boolean,
+    private readonly budget: ByteBudget = unlimitedBudget(),
   ) {
     this.excluded = candidates.map(() => false);
+  }
+
+  /** Returns the reserved bytes to the budget; the chunks must not be used afterwards. */
+  release(): void {
+    this.budget.release(this.held);
+    this.held = 0;
+    this.chunks.length = 0;
+    this.prefix[0] = this.prefix[1] = undefined;
   }
 
   /**
@@ -73,17 +87,25 @@ export class ProbeState {
    */
   feed(dir: Dir, data: Uint8Array, runner: ProbeRunner): Dissector | null | undefined {
     if (this.candidates.length === 0) return null;
+    const prev = this.stream ? this.prefix[dir] : undefined;
+    const cost = data.length + (this.stream ? data.length + (prev?.length ?? 0) : 0);
+    if (!this.budget.take(cost)) {
+      this.exhausted = true;
+      return null;
+    }
+    this.held += cost;
     const copy = new Uint8Array(data);
     this.chunks.push({ dir, data: copy });
     this.bytes += copy.length;
     let view = copy;
     if (this.stream) {
-      const prev = this.prefix[dir];
+      view = new Uint8Array((prev?.length ?? 0) + copy.length);
       if (prev !== undefined) {
-        view = new Uint8Array(prev.length + copy.length);
         view.set(prev, 0);
-        view.set(copy, prev.length);
+        this.budget.release(prev.length);
+        this.held -= prev.length;
       }
+      view.set(copy, prev?.length ?? 0);
       this.prefix[dir] = view;
     }
     let open = 0;

@@ -17,6 +17,7 @@ import type {
   WeirdEvent,
 } from "../core/types.ts";
 import { TCP_ACK, TCP_FIN, TCP_SYN } from "../core/types.ts";
+import type { ByteBudget } from "./budget.ts";
 import type { Flow } from "./flow-table.ts";
 import { Framer, type FramerLimits, type FramerOutput } from "./framer.ts";
 import { ProbeState, type ProbeRunner, type Registry } from "./registry.ts";
@@ -28,6 +29,9 @@ export interface HostEnv {
   readonly registry: Registry;
   readonly streamLimits: StreamLimits;
   readonly framerLimits: FramerLimits;
+  /** Pipeline-wide byte budgets: out-of-order segments; framer assembly and probe bytes. */
+  readonly oooBudget: ByteBudget;
+  readonly assemblyBudget: ByteBudget;
   /** Hosts whose session wants onTick. */
   readonly tickers: Set<SessionHost>;
   emit(e: EventBase): void;
@@ -70,7 +74,10 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
     if (this.portDissector === undefined && env.registry.candidates(info.transport).length === 0) this.state = NONE;
     this.streams =
       info.transport === "tcp" && this.state !== NONE
-        ? [new TcpStream(0, this, env.counters, env.streamLimits), new TcpStream(1, this, env.counters, env.streamLimits)]
+        ? [
+            new TcpStream(0, this, env.counters, env.streamLimits, env.oooBudget),
+            new TcpStream(1, this, env.counters, env.streamLimits, env.oooBudget),
+          ]
         : undefined;
   }
 
@@ -106,9 +113,10 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
 
   /** The flow ends: missing bytes become gaps, then the session flushes. */
   end(): void {
-    if (this.state === ATTACHED && this.streams !== undefined) {
-      this.streams[0].flush();
-      this.streams[1].flush();
+    const streams = this.streams;
+    if (this.state === ATTACHED && streams !== undefined) {
+      streams[0].flush();
+      streams[1].flush();
     }
     if (this.state === ATTACHED) {
       const d = this.dissector as Dissector;
@@ -117,10 +125,24 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
       }
       this.call(OP_END, d, 0, undefined);
     }
+    this.release();
     this.state = NONE;
     this.session = undefined;
-    this.probe = undefined;
     this.env.tickers.delete(this);
+  }
+
+  /** Gives buffered bytes back to the pipeline-wide budgets. */
+  private release(): void {
+    if (this.streams !== undefined) {
+      this.streams[0].discard();
+      this.streams[1].discard();
+    }
+    if (this.framers !== undefined) {
+      this.framers[0].dropPdu();
+      this.framers[1].dropPdu();
+    }
+    this.probe?.release();
+    this.probe = undefined;
   }
 
   // --- StreamOutput ---
@@ -222,13 +244,15 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
       return;
     }
     const transport = this.flow.transport;
-    this.probe ??= new ProbeState(this.env.registry.candidates(transport), transport === "tcp");
-    const chosen = this.probe.feed(dir, data, this);
-    if (chosen === undefined) return;
+    this.probe ??= new ProbeState(this.env.registry.candidates(transport), transport === "tcp", this.env.assemblyBudget);
     const probe = this.probe;
+    const chosen = probe.feed(dir, data, this);
+    if (chosen === undefined) return;
     this.probe = undefined;
     if (chosen === null) {
-      this.env.counters.add(`registry.unidentified.${transport}`);
+      this.env.counters.add(probe.exhausted ? "registry.probe.budget-exhausted" : `registry.unidentified.${transport}`);
+      probe.release();
+      this.release();
       this.state = NONE;
       return;
     }
@@ -238,6 +262,7 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
       if (this.state !== ATTACHED) break;
       this.streamDataAttached(c.dir, c.data);
     }
+    probe.release();
   }
 
   private streamDataAttached(dir: Dir, data: Uint8Array): void {
@@ -261,12 +286,14 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
       // Mid-stream flows found by port may start inside a PDU; probed flows start where the probe said yes.
       const resync = this.rec.midstream && !probed;
       const fl = this.env.framerLimits;
-      this.framers = [new Framer(d.framing, 0, this, resync, fl), new Framer(d.framing, 1, this, resync, fl)];
+      const ab = this.env.assemblyBudget;
+      this.framers = [new Framer(d.framing, 0, this, resync, fl, ab), new Framer(d.framing, 1, this, resync, fl, ab)];
     }
     if (session.onTick !== undefined) this.env.tickers.add(this);
   }
 
   private detach(): void {
+    this.release();
     this.state = NONE;
     this.session = undefined;
     this.framers = undefined;

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Counters } from "../core/counters.ts";
 import type { Dir } from "../core/types.ts";
+import { ByteBudget } from "./budget.ts";
 import { TcpStream, type StreamOutput } from "./tcp-stream.ts";
 
 class Recorder implements StreamOutput {
@@ -151,5 +152,24 @@ describe("TcpStream", () => {
     expect(s.next).toBe(8);
     s.push(0xfffffffe, enc("bc")); // old bytes from before the wrap
     expect(out.text).toBe("abcdefghijk");
+  });
+
+  it("draws out-of-order bytes from the shared budget: drops what does not fit, counts it, releases on delivery", () => {
+    const out = new Recorder();
+    const counters = new Counters();
+    const budget = new ByteBudget(6);
+    const a = new TcpStream(0, out, counters, { maxOooBytes: 1000, maxOooSegments: 10 }, budget);
+    const b = new TcpStream(1, out, counters, { maxOooBytes: 1000, maxOooSegments: 10 }, budget);
+    a.syn(0);
+    b.syn(0);
+    a.push(3, enc("cccc"));
+    b.push(3, enc("dddd")); // only 2 bytes of budget left: dropped
+    expect(counters.get("tcp.ooo.budget-exhausted")).toBe(1);
+    expect(budget.used).toBe(4);
+    a.push(1, enc("ab"));
+    expect(budget.used).toBe(0);
+    b.push(1, enc("xy"));
+    b.flush(); // the dropped segment was never delivered: nothing more to say without a FIN
+    expect(out.text).toBe("abccccxy");
   });
 });

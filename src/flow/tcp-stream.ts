@@ -5,6 +5,7 @@
 
 import type { Counters } from "../core/counters.ts";
 import type { Dir } from "../core/types.ts";
+import { type ByteBudget, unlimitedBudget } from "./budget.ts";
 
 /** Out-of-order bytes buffered per direction before the oldest hole is declared a gap. */
 export const MAX_OOO_BYTES = 256 * 1024;
@@ -50,6 +51,8 @@ export class TcpStream {
     private readonly out: StreamOutput,
     private readonly counters: Counters,
     private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+    /** Out-of-order bytes of all streams of the pipeline. */
+    private readonly budget: ByteBudget = unlimitedBudget(),
   ) {}
 
   /** Buffered out-of-order bytes (for tests and memory accounting). */
@@ -131,6 +134,13 @@ export class TcpStream {
     if (this.finSeen && this.started && seqDiff(this.finSeq, this.next) > 0) this.gap(seqDiff(this.finSeq, this.next));
   }
 
+  /** Drops buffered segments without delivering them (the flow ends with no one to read them). */
+  discard(): void {
+    this.budget.release(this.oooBytes);
+    this.ooo.length = 0;
+    this.oooBytes = 0;
+  }
+
   /** Declares the hole before the first buffered segment a gap and delivers what follows it. */
   private skipToBuffered(): void {
     const first = this.ooo[0];
@@ -161,6 +171,7 @@ export class TcpStream {
       if (rel > 0) return;
       ooo.shift();
       this.oooBytes -= seg.data.length;
+      this.budget.release(seg.data.length);
       if (rel + seg.data.length > 0) this.deliver(seg.data.subarray(-rel));
     }
   }
@@ -187,8 +198,7 @@ export class TcpStream {
       const sr = seqDiff(s.seq, base);
       if (sr > r) {
         const take = Math.min(d.length, sr - r);
-        this.add(i, (base + r) >>> 0, d.subarray(0, take));
-        i++;
+        if (this.add(i, (base + r) >>> 0, d.subarray(0, take))) i++;
         r += take;
         d = d.subarray(take);
       } else {
@@ -202,9 +212,15 @@ export class TcpStream {
     else if (covered > 0) this.counters.add("tcp.overlap");
   }
 
-  private add(at: number, seq: number, data: Uint8Array): void {
-    // A copy: the segment outlives the frame it came in.
+  /** Buffers a copy (the segment outlives its frame); false when the pipeline-wide budget is spent (segment dropped,
+   * the hole it leaves becomes a gap later). */
+  private add(at: number, seq: number, data: Uint8Array): boolean {
+    if (!this.budget.take(data.length)) {
+      this.counters.add("tcp.ooo.budget-exhausted");
+      return false;
+    }
     this.ooo.splice(at, 0, { seq, data: new Uint8Array(data) });
     this.oooBytes += data.length;
+    return true;
   }
 }

@@ -1,0 +1,31 @@
+// A byte budget shared by every flow of a pipeline (STYLE "everything bounded"): per-flow limits alone do not bound
+// memory when many flows buffer at once, so out-of-order segments, PDUs assembled across segments and probe bytes also
+// draw from pipeline-wide budgets. When a budget is spent the requester degrades (drops the segment, resyncs, gives up
+// probing) and counts it; nothing waits.
+
+/** Out-of-order bytes buffered by all TCP streams together. */
+export const MAX_TOTAL_OOO_BYTES = 64 * 1024 * 1024;
+/** Bytes held by all framers (PDUs spanning segments) and probes together. */
+export const MAX_TOTAL_ASSEMBLY_BYTES = 128 * 1024 * 1024;
+
+export class ByteBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+
+  /** Reserves `n` bytes; false (and nothing reserved) when that would exceed the budget. */
+  take(n: number): boolean {
+    if (this.used + n > this.max) return false;
+    this.used += n;
+    return true;
+  }
+
+  release(n: number): void {
+    this.used -= n;
+    if (this.used < 0) this.used = 0;
+  }
+}
+
+/** A budget nobody shares and that never runs out (unit tests of a single stream or framer). */
+export function unlimitedBudget(): ByteBudget {
+  return new ByteBudget(Number.MAX_SAFE_INTEGER);
+}
