@@ -46,6 +46,8 @@ interface Runtime {
   exceptions: WindowCounter;
   addresses: DistinctWindow;
   functions: DistinctWindow;
+  /** Packet time until which the channel counts as sweeping function codes (sticky across window boundaries). */
+  sweepingUntil: number;
 }
 
 export function createModbusAnalyzer(): Analyzer {
@@ -65,7 +67,7 @@ export function createModbusAnalyzer(): Analyzer {
   function runtimeOf(key: string): Runtime | undefined {
     let rt = runtime.get(key);
     if (rt === undefined && runtime.size < MAX_RUNTIME_CHANNELS) {
-      rt = { requests: new WindowCounter(RATE_WINDOW_S), exceptions: new WindowCounter(EXCEPTION_WINDOW_S), addresses: new DistinctWindow(SWEEP_WINDOW_S, ADDRESS_SWEEP_MIN * 4), functions: new DistinctWindow(SWEEP_WINDOW_S, 256) };
+      rt = { requests: new WindowCounter(RATE_WINDOW_S), exceptions: new WindowCounter(EXCEPTION_WINDOW_S), addresses: new DistinctWindow(SWEEP_WINDOW_S, ADDRESS_SWEEP_MIN * 4), functions: new DistinctWindow(SWEEP_WINDOW_S, 256), sweepingUntil: -Infinity };
       runtime.set(key, rt);
     }
     return rt;
@@ -87,8 +89,10 @@ export function createModbusAnalyzer(): Analyzer {
 
   /** Counts an unlearned function code; true when the channel is sweeping codes (the sweep is reported instead). */
   function isSweeping(e: ModbusTransactionEvent, rt: Runtime | undefined, out: AnomalyDraft[]): boolean {
-    const n = rt?.functions.add(e.ts, e.fc) ?? 0;
-    if (n < FUNCTION_SWEEP_MIN) return false;
+    if (rt === undefined) return false;
+    const n = rt.functions.add(e.ts, e.fc);
+    if (n < FUNCTION_SWEEP_MIN && e.ts > rt.sweepingUntil) return false;
+    if (n >= FUNCTION_SWEEP_MIN) rt.sweepingUntil = e.ts + 5 * SWEEP_WINDOW_S;
     if (gate.allow(`modbus.function-code-sweep|${e.src}|${e.dst}|${e.unit}`, e.ts))
       out.push(draft(e, "modbus.function-code-sweep", "medium", ["T0888", "T0846"], `${e.src} tried ${n} function codes never used on unit ${e.unit} of ${e.dst} within ${SWEEP_WINDOW_S} s (last FC${e.fc}); ${learned()} it used ${ch0(e)}`, { functions: n }));
     return true;
