@@ -51,9 +51,15 @@ export class DeliveryQueue {
   private backoff: number;
   private wake: (() => void) | undefined;
   private readonly c = { written: 0, spooled: 0, rejected: 0, retries: 0 };
+  /** Items handed over (including those found in the spool at start), items acknowledged or rejected, and how many of
+   * the first `known` were already counted as spooled: each item counts at most once across outages. */
+  private known: number;
+  private settled = 0;
+  private countedUpTo = 0;
 
   constructor(private readonly o: DeliveryOptions) {
     this.backoff = o.backoffMinMs ?? BACKOFF_MIN_MS;
+    this.known = o.spool.depth;
   }
 
   counters(): SinkCounters {
@@ -70,7 +76,8 @@ export class DeliveryQueue {
   push(items: readonly unknown[]): void {
     if (items.length === 0) return;
     this.o.spool.append(items);
-    if (this.failing) this.c.spooled += items.length;
+    this.known += items.length;
+    if (this.failing) this.countSpooled();
     this.kick();
   }
 
@@ -78,6 +85,19 @@ export class DeliveryQueue {
   kick(): void {
     if (this.closed) return;
     if (!this.running) this.running = this.loop().finally(() => (this.running = undefined));
+  }
+
+  /** The transport reports it is down (MQTT connection closed): what waits now, and what comes, counts as spooled. */
+  markDown(reason: string): void {
+    if (this.failing || this.closed) return;
+    this.failing = true;
+    this.countSpooled();
+    this.o.log(`${this.o.name}: ${reason}, spooling (${this.o.spool.depth} waiting)`);
+  }
+
+  private countSpooled(): void {
+    this.c.spooled += Math.max(0, this.known - Math.max(this.countedUpTo, this.settled));
+    this.countedUpTo = this.known;
   }
 
   /** The transport is back (MQTT reconnected): retry now instead of at the end of the backoff. */
@@ -127,6 +147,7 @@ export class DeliveryQueue {
           const n = Math.min(total, err.droppedItems ?? total);
           this.c.rejected += n;
           this.c.written += total - n;
+          this.settled += total;
           this.o.log(`${this.o.name}: server rejected ${n} of ${total} item(s), dropped: ${err.message}`);
           this.o.spool.ack(bad);
           continue;
@@ -135,7 +156,9 @@ export class DeliveryQueue {
       if (done > 0) {
         const ok = records.slice(0, done);
         this.o.spool.ack(ok);
-        this.c.written += ok.reduce((sum, r) => sum + r.count, 0);
+        const n = ok.reduce((sum, r) => sum + r.count, 0);
+        this.c.written += n;
+        this.settled += n;
       }
       if (done >= records.length) {
         if (this.failing) this.o.log(`${this.o.name}: delivering again`);
@@ -144,11 +167,7 @@ export class DeliveryQueue {
         continue;
       }
       this.c.retries++;
-      if (!this.failing) {
-        this.failing = true;
-        this.c.spooled += this.o.spool.depth;
-        this.o.log(`${this.o.name}: delivery failed, spooling (${this.o.spool.depth} waiting): ${describe(error)}`);
-      }
+      this.markDown(`delivery failed: ${describe(error)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.wake = undefined;

@@ -97,6 +97,9 @@ export class MqttSink {
       this.publishStatus();
       this.queue.resume();
     });
+    // A publish in flight when the connection drops is resent by the client at reconnect (the loop just waits), so the
+    // loss of the connection itself marks the sink down.
+    this.client.on("close", () => this.queue.markDown("connection lost"));
     // Connection errors repeat at every reconnect attempt; the delivery queue logs the outage once.
     this.client.on("error", () => undefined);
     this.queue.kick();
