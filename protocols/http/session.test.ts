@@ -53,6 +53,16 @@ describe("HttpSession", () => {
     expect(r.weird).toEqual([]);
   });
 
+  it("pairs a 101 upgrade and ignores the upgraded stream in both directions", () => {
+    const r = run([
+      [0, "GET /ws HTTP/1.1\r\nHost: hmi\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"],
+      [1, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello"],
+      [0, "\x81\x85abcdGET / HTTP/1.1\r\n\r\n"],
+    ]);
+    expect(r.events.map((e) => `${e.uri} ${e.statusCode} ${e.status}`)).toEqual(["/ws 101 ok"]);
+    expect(r.weird).toEqual([]);
+  });
+
   it("reports requests without a response at the end and responses without a request", () => {
     const r = run([[1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], [0, "GET /late HTTP/1.1\r\nHost: b\r\n\r\n"]]);
     expect(r.events.map((e) => `${e.status} ${e.uri} ${e.statusCode}`)).toEqual(["unsolicited  200", "no-response /late 0"]);

@@ -170,10 +170,15 @@ export class HttpSession implements ProtocolSession {
   private onResponse(head: HttpHead | undefined, ctx: SessionContext): BodyMode | { length: number } {
     if (head === undefined || head.kind !== "response") return "none";
     for (const issue of head.issues) ctx.weird(issue, `HTTP response: ${issue}`, 1);
-    if (head.statusCode >= 100 && head.statusCode < 200) return "none";
+    if (head.statusCode >= 100 && head.statusCode < 200 && head.statusCode !== 101) return "none";
     const r = this.queue.shift();
     if (r === undefined) this.emitUnsolicited(ctx, head);
     else this.emit(ctx, r, head, "ok");
+    if (head.statusCode === 101) {
+      // Switching Protocols (WebSocket, h2c): what follows in both directions is no longer HTTP/1.x.
+      this.req.mode = "until-close";
+      return "until-close";
+    }
     const noBody = r?.head.method === "HEAD" || head.statusCode === 204 || head.statusCode === 304;
     if (noBody) return "none";
     if (r?.head.method === "CONNECT" && head.statusCode < 300) return "until-close";
