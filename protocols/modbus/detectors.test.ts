@@ -216,6 +216,17 @@ describe("modbus loss of view (packet time)", () => {
     expect(kinds(again)).toEqual(["modbus.loss-of-view"]);
   });
 
+  it("fires when the server stops answering while the client keeps polling (requests time out)", () => {
+    const a = learnedAnalyzer();
+    const stop = END + 60;
+    const evs = normal(END, END + 200, 15).map((e) =>
+      e.dst === PLC && e.ts > stop ? modbusEvent({ ts: e.ts, src: e.src, dst: e.dst, unit: e.unit, fc: e.fc, status: "timeout", req: e.request ?? {} }) : e);
+    const ds = detect(a, evs);
+    expect(ds.map((d) => [d.kind, d.src, d.dst])).toEqual([["modbus.loss-of-view", HMI, PLC]]);
+    expect(ds[0]?.summary).toContain("unit 1 of 192.168.8.20 stopped answering 192.168.7.10");
+    expect(ds[0]?.evidence.reason).toBe("no-answer");
+  });
+
   it("stays quiet when one poll of the channel stops but another continues (an HMI screen change)", () => {
     const a = learnedAnalyzer();
     const evs = normal(END, END + 600, 21).filter((e) => !(e.dst === PLC2 && e.fc === 3 && e.ts > END + 30));

@@ -199,8 +199,9 @@ export function createModbusAnalyzer(): Analyzer {
     const pk = e.request === undefined ? undefined : pollKeyOf(e.fc, e.request);
     const t = pk === undefined ? undefined : ch.polls.get(pk);
     if (t === undefined || pk === undefined) return;
-    const verdict = t.detect(e.ts);
-    if (t.armed) ch.outage = false;
+    const answered = e.status === "ok" || e.status === "exception";
+    const verdict = t.detect(e.ts, answered);
+    if (t.armed && answered) ch.outage = false;
     if (verdict !== "changed" || t.model === undefined) return;
     const now = t.recentPeriod();
     out.push(draft(e, "modbus.poll-period-change", "medium", ["T0829"], `${e.src} now polls ${fcLabel(e.fc)} ${pk.split(":").slice(1).join(" x")} on unit ${e.unit} of ${e.dst} every ${now.toFixed(2)} s; ${learned()} it polled every ${t.model.period.toFixed(2)} s`, { poll: pk, periodSeconds: Number(now.toFixed(6)), learnedPeriodSeconds: t.model.period }, `modbus.poll-period-change|${e.src}|${e.dst}|${pk}`));
@@ -248,12 +249,18 @@ export function createModbusAnalyzer(): Analyzer {
         }
         if (polls.length === 0 || ctx.ts <= deadline) continue;
         ch.outage = true;
-        const last = Math.max(...[...ch.polls.values()].filter((t) => t.armed && Number.isFinite(t.last)).map((t) => t.last));
+        const watched = [...ch.polls.values()].filter((t) => t.armed && Number.isFinite(t.last));
+        const last = Math.max(...watched.map((t) => t.last));
+        const asked = Math.max(...watched.map((t) => t.lastAsked));
+        const unanswered = asked > last;
         const m = ch.m;
+        const what = unanswered
+          ? `unit ${m.unit} of ${m.server} stopped answering ${m.client}: its recurring requests time out, no answer for ${Math.round(ctx.ts - last)} s`
+          : `${m.client} stopped polling unit ${m.unit} of ${m.server}: no recurring request for ${Math.round(ctx.ts - last)} s`;
         (out ??= []).push({
-          kind: "modbus.loss-of-view", severity: "high", src: m.client, dst: m.server, protocol: "modbus", attack: ["T0829"],
-          summary: `${m.client} stopped polling unit ${m.unit} of ${m.server}: no recurring request for ${Math.round(ctx.ts - last)} s; ${learned()} it polled ${polls.slice(0, 4).join("; ")}`,
-          evidence: { client: m.client, server: m.server, unit: m.unit, silentSeconds: Math.round(ctx.ts - last), lastPoll: last, polls: polls.length },
+          kind: "modbus.loss-of-view", severity: "high", src: m.client, dst: m.server, protocol: "modbus", attack: unanswered ? ["T0829", "T0814"] : ["T0829"],
+          summary: `${what}; ${learned()} it polled ${polls.slice(0, 4).join("; ")}`,
+          evidence: { client: m.client, server: m.server, unit: m.unit, silentSeconds: Math.round(ctx.ts - last), lastPoll: last, lastRequest: asked, reason: unanswered ? "no-answer" : "no-request", polls: polls.length },
           key: `modbus.loss-of-view|${m.client}|${m.server}|${m.unit}`, ts: ctx.ts,
         });
       }

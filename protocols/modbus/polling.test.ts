@@ -53,10 +53,10 @@ describe("PollTracker", () => {
     t.freeze(t.last);
     let ts = t.last;
     const verdicts: string[] = [];
-    for (let i = 0; i < 40; i++) verdicts.push(t.detect((ts += 1)) ?? "");
+    for (let i = 0; i < 40; i++) verdicts.push(t.detect((ts += 1), true) ?? "");
     expect(verdicts.filter(Boolean)).toEqual([]);
-    for (let i = 0; i < 40; i++) verdicts.push(t.detect((ts += 4)) ?? "");
-    for (let i = 0; i < 40; i++) verdicts.push(t.detect((ts += 1)) ?? "");
+    for (let i = 0; i < 40; i++) verdicts.push(t.detect((ts += 4), true) ?? "");
+    for (let i = 0; i < 40; i++) verdicts.push(t.detect((ts += 1), true) ?? "");
     expect(verdicts.filter(Boolean)).toEqual(["changed", "restored"]);
   });
 });

@@ -32,8 +32,11 @@ export interface PollModel {
 export type PeriodVerdict = "changed" | "restored" | undefined;
 
 export class PollTracker {
-  /** Packet time of the last request with this key; NaN until seen (after an import: seen in this capture). */
+  /** Packet time of the last request with this key that the server answered (response or exception); NaN until seen
+   * (after an import: seen in this capture). Loss of view is measured from it. */
   last = NaN;
+  /** Packet time of the last request with this key, answered or not (intervals are measured between requests). */
+  lastAsked = NaN;
   model: PollModel | undefined;
   periodChanged = false;
   private hist = new IntervalHistogram();
@@ -48,8 +51,9 @@ export class PollTracker {
 
   /** Records a request while learning. */
   learn(ts: number): void {
-    if (Number.isFinite(this.last) && ts >= this.last) this.hist.add(ts - this.last);
+    if (Number.isFinite(this.lastAsked) && ts >= this.lastAsked) this.hist.add(ts - this.lastAsked);
     this.last = ts;
+    this.lastAsked = ts;
   }
 
   /** Freezes the period at the end of learning; a poll silent for longer than its threshold at `now` is not armed. */
@@ -79,10 +83,14 @@ export class PollTracker {
     return this.last + this.silenceThreshold();
   }
 
-  /** Records a request while detecting; says when the recent period departs from (or returns to) the learned one. */
-  detect(ts: number): PeriodVerdict {
-    const prev = this.last;
-    this.last = ts;
+  /**
+   * Records a request while detecting (`answered`: the server responded, even with an exception; false for a timeout);
+   * says when the recent period departs from (or returns to) the learned one.
+   */
+  detect(ts: number, answered: boolean): PeriodVerdict {
+    const prev = this.lastAsked;
+    if (!(ts < prev)) this.lastAsked = ts;
+    if (answered && !(ts < this.last)) this.last = ts;
     const m = this.model;
     if (m === undefined || !m.armed || !Number.isFinite(prev) || ts < prev) return undefined;
     this.recent.push(ts - prev);
