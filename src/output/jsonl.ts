@@ -23,14 +23,17 @@ export function isoTs(ts: Ts): string {
   return `${cachedPrefix}.${String(frac).padStart(6, "0")}Z`;
 }
 
-function replaceTs(key: string, value: unknown): unknown {
-  if ((key === "ts" || key === "startTs") && typeof value === "number") return isoTs(value);
-  return value;
+// In JSON text a key `"ts":` followed by a number can only be a real key: inside string values quotes are escaped.
+const TS_KEY = /"(ts|startTs)":(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+
+function isoKey(_m: string, key: string, num: string): string {
+  return `"${key}":"${isoTs(Number(num))}"`;
 }
 
-/** One event as a JSON line (without the newline). */
+/** One event as a JSON line (without the newline). A plain stringify then a rewrite of the time keys: several times
+ * faster than a replacer function, which would be called for every key and array element. */
 export function formatEvent(e: EventBase): string {
-  return JSON.stringify(e, replaceTs);
+  return JSON.stringify(e).replace(TS_KEY, isoKey);
 }
 
 /**
