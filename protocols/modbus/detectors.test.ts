@@ -65,6 +65,15 @@ describe("modbus analyzer on normal traffic", () => {
   });
 });
 
+describe("modbus learning mode", () => {
+  it("reports nothing while learning, whatever the traffic", () => {
+    const a = createModbusAnalyzer();
+    const evs = [modbusWrite(T0 + 1, HMI, PLC, 1, 6, 300, [900]), modbusEvent({ ts: T0 + 2, src: EWS, dst: PLC, unit: 1, fc: 8, req: { subFunction: 1 } })];
+    expect(evs.map((e) => a.observe(e, analyzerContext("learning", e.ts, LEARN, e.ts - T0)))).toEqual([undefined, undefined]);
+    expect(a.tick?.(analyzerContext("learning", T0 + 500, LEARN, 500))).toBeUndefined();
+  });
+});
+
 describe("modbus write checks", () => {
   it("write-out-of-range: a setpoint far outside the learned values, naming the learned range", () => {
     const ds = detect(learnedAnalyzer(), [modbusWrite(END + 10, HMI, PLC, 1, 6, 300, [900])]);
@@ -177,6 +186,9 @@ describe("modbus new channels, rates and sweeps", () => {
     expect(kinds(ds)).toEqual(["modbus.new-channel", "modbus.unit-sweep"]);
     const s = ds.find((d) => d.kind === "modbus.unit-sweep") as AnomalyDraft;
     expect([s.src, s.dst]).toEqual([EWS, PLC]);
+    // Two new units are a new channel each, not a sweep.
+    const two = [modbusRead(END + 1, HMI, PLC, 5, 3, 100, 10), modbusRead(END + 2, HMI, PLC, 6, 3, 100, 10)];
+    expect(kinds(detect(learnedAnalyzer(), two))).toEqual(["modbus.new-channel"]);
   });
 
   it("function-code-sweep: many unlearned codes are reported as one sweep, not one anomaly per code", () => {
@@ -191,6 +203,9 @@ describe("modbus new channels, rates and sweeps", () => {
     const evs = Array.from({ length: ADDRESS_SWEEP_MIN + 5 }, (_, i) => modbusRead(END + 1 + i * 0.3, HMI, PLC, 1, 3, 2000 + i * 10, 10));
     const ds = detect(learnedAnalyzer(), evs);
     expect(ds.map((d) => [d.kind, d.src, d.dst])).toEqual([["modbus.address-sweep", HMI, PLC]]);
+    // A new HMI screen reading a few new blocks, among the usual polls, is not a sweep.
+    const screen = Array.from({ length: 6 }, (_, i) => modbusRead(END + 100 + i, HMI, PLC, 1, 3, 3000 + i * 50, 20));
+    expect(detect(learnedAnalyzer(), byTime(normal(END + 90, END + 160, 8), screen))).toEqual([]);
   });
 });
 
