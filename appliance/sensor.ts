@@ -1,0 +1,198 @@
+// The sensor: everything downstream of the pipeline, composed once for replay, live capture and the service. It feeds
+// every event to learning/detection (src/detect), the asset inventory and the metrics aggregator (src/metrics), and
+// sends anomalies to the anomaly JSONL file, MQTT and InfluxDB, and metric points to InfluxDB (src/sinks). Protocol
+// analyzers and metric contributors come from protocols/index.ts, so a new protocol needs no change here.
+
+import { appendFileSync, writeFileSync } from "node:fs";
+import type { Counters } from "../src/core/counters.ts";
+import type { EventBase, Ts } from "../src/core/types.ts";
+import type { SiteConfig } from "../src/config/site.ts";
+import { createDetection, summarizeByKind, type Detection, type KindSummary } from "../src/detect/setup.ts";
+import type { Baseline } from "../src/detect/baseline-store.ts";
+import type { Anomaly, Mode } from "../src/detect/types.ts";
+import { MetricsAggregator, type AssetSummary, type SensorSnapshot } from "../src/metrics/aggregator.ts";
+import { openSinks, type Sinks, type SinksOptions } from "../src/sinks/index.ts";
+import type { Pipeline } from "../src/pipeline.ts";
+import { createAnalyzers, createMetricContributors } from "../protocols/index.ts";
+import { createBehaviourAnalyzers } from "../src/detect/behaviour/index.ts";
+
+export interface SensorOptions {
+  site?: SiteConfig;
+  /** Site name for MQTT topics and the baseline (default: the config's, else "default"). */
+  siteName?: string;
+  /** Learning period in seconds of packet time (ignored when a baseline is given: detection starts at once). */
+  learnSeconds: number;
+  baseline?: Baseline;
+  mode?: Mode;
+  /** Anomaly JSONL output (one flat record per line, also the MQTT payload). */
+  anomaliesPath?: string;
+  /** Sinks: omitted → none, nothing touches the network. */
+  sinks?: Omit<SinksOptions, "stateDir"> & { stateDir: string };
+  /** Re-emit period of aggregated anomalies (seconds of packet time); 0 = first occurrence only. */
+  reemitSeconds?: number;
+  counters: Counters;
+  /** Capture drops so far (live capture), for sensor health. */
+  captureDrops?: () => number;
+  onAnomaly?: (a: Anomaly) => void;
+  log?: (msg: string) => void;
+}
+
+/** Line-buffered anomaly writer: anomalies are rare, so each goes out at once (a crash loses none already reported). */
+class AnomalyFile {
+  constructor(private readonly path: string) {
+    writeFileSync(path, "");
+  }
+  write(a: Anomaly): void {
+    appendFileSync(this.path, JSON.stringify(a) + "\n");
+  }
+}
+
+export class Sensor {
+  readonly detection: Detection;
+  readonly aggregator: MetricsAggregator;
+  readonly sinks: Sinks | undefined;
+  readonly siteName: string;
+  private pipeline: Pipeline | undefined;
+  private readonly anomalyFile: AnomalyFile | undefined;
+  private readonly published = new Map<string, string>();
+  private lastMode: Mode | undefined;
+  private lastStatusTs = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly opts: SensorOptions) {
+    this.siteName = opts.siteName ?? opts.site?.site ?? "default";
+    this.anomalyFile = opts.anomaliesPath !== undefined ? new AnomalyFile(opts.anomaliesPath) : undefined;
+    this.sinks = opts.sinks !== undefined && (opts.sinks.influx !== undefined || opts.sinks.mqtt !== undefined)
+      ? openSinks(opts.sinks)
+      : undefined;
+    this.detection = createDetection({
+      ...(opts.site !== undefined ? { site: opts.site } : {}),
+      learnSeconds: opts.learnSeconds,
+      analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers()],
+      onAnomaly: (a) => this.onAnomaly(a),
+      ...(opts.baseline !== undefined ? { baseline: opts.baseline } : {}),
+      ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
+      ...(opts.reemitSeconds !== undefined ? { reemitSeconds: opts.reemitSeconds } : {}),
+      counters: opts.counters,
+    });
+    const zones = this.detection.zones;
+    this.aggregator = new MetricsAggregator({
+      zoneOf: (ip) => zones.zoneOf(ip),
+      onBatch: (points) => {
+        this.sinks?.writePoints(points);
+        this.publishStatusAndAssets();
+      },
+      contributors: createMetricContributors(),
+      sensor: () => this.snapshot(),
+      assets: () => this.assetSummaries(),
+      counters: opts.counters,
+    });
+  }
+
+  /** The pipeline whose packets/bytes/flows feed sensor health. */
+  attach(pipeline: Pipeline): void {
+    this.pipeline = pipeline;
+  }
+
+  onEvent(e: EventBase): void {
+    this.detection.observe(e);
+    this.aggregator.observe(e);
+  }
+
+  /** Packet time advanced without events (live mode idle timers). */
+  tick(ts: Ts): void {
+    this.detection.tick(ts);
+    this.aggregator.tick(ts);
+  }
+
+  get mode(): Mode {
+    return this.detection.engine.mode;
+  }
+
+  learningProgress(): number {
+    const e = this.detection.engine;
+    if (e.mode === "detecting") return 1;
+    return this.opts.learnSeconds > 0 ? Math.min(1, e.learnedSeconds / this.opts.learnSeconds) : 1;
+  }
+
+  /** Anomalies by kind with alerts per hour of the detection period (the replay's closing table, the backtest). */
+  summary(): KindSummary[] {
+    const e = this.detection.engine;
+    return summarizeByKind(e.anomalies(), e.detectionSeconds);
+  }
+
+  /** Closes the open metric window, delivers what the sinks hold (bounded wait) and closes them. */
+  async close(): Promise<void> {
+    this.aggregator.flush();
+    this.publishStatusAndAssets(true);
+    if (this.sinks !== undefined) {
+      const ok = await this.sinks.flush(30_000);
+      if (!ok) this.opts.log?.("otwatch: sinks did not deliver everything; the rest waits in the spool");
+      await this.sinks.close();
+    }
+  }
+
+  private onAnomaly(a: Anomaly): void {
+    this.anomalyFile?.write(a);
+    this.aggregator.observeAnomaly(a);
+    this.sinks?.publishAnomaly(a);
+    this.opts.onAnomaly?.(a);
+  }
+
+  private snapshot(): SensorSnapshot {
+    const p = this.pipeline;
+    const mem = process.memoryUsage();
+    return {
+      packets: p?.packets ?? 0,
+      bytes: p?.bytes ?? 0,
+      captureDrops: this.opts.captureDrops?.() ?? 0,
+      flowsActive: p?.activeFlows ?? 0,
+      memoryRss: mem.rss,
+      memoryHeap: mem.heapUsed,
+      learningProgress: this.learningProgress(),
+      spoolDepth: this.sinks?.depth() ?? 0,
+      droppedPoints: this.sinks?.dropped() ?? 0,
+    };
+  }
+
+  private *assetSummaries(): Iterable<AssetSummary> {
+    for (const a of this.detection.inventory.snapshot()) {
+      yield {
+        ip: a.ip,
+        zone: a.zone,
+        role: a.roles[0] ?? "host",
+        vendor: a.vendor ?? "unknown",
+        firstSeen: Date.parse(a.first_seen) / 1000,
+      };
+    }
+  }
+
+  /** Retained MQTT status on mode change (and at most once a minute of packet time); asset summaries when they change. */
+  private publishStatusAndAssets(force = false): void {
+    const sinks = this.sinks;
+    if (sinks?.mqtt === undefined) return;
+    const e = this.detection.engine;
+    if (force || e.mode !== this.lastMode || e.packetTime - this.lastStatusTs >= 60) {
+      this.lastMode = e.mode;
+      this.lastStatusTs = e.packetTime;
+      sinks.setStatus({ mode: e.mode, learningProgress: this.learningProgress() });
+    }
+    for (const a of this.detection.inventory.snapshot()) {
+      const flat = {
+        ip: a.ip,
+        mac: a.macs[0]?.mac ?? "",
+        vendor: a.vendor ?? "unknown",
+        zone: a.zone,
+        level: a.level ?? -1,
+        roles: a.roles.join(","),
+        services: a.services.join(","),
+        first_seen: a.first_seen,
+        modbus_units: a.modbus ? [...a.modbus.client_units, ...a.modbus.server_units].join(",") : "",
+        opcua_application_uri: a.opcua?.application_uri ?? "",
+      };
+      const text = JSON.stringify(flat);
+      if (this.published.get(a.ip) === text) continue;
+      this.published.set(a.ip, text);
+      sinks.publishAsset({ ...flat, last_seen: a.last_seen });
+    }
+  }
+}
