@@ -2,7 +2,6 @@
 // loopback on a free, non-standard port while tcpdump writes the exchange to a pcap; the file is replayed through the
 // real pipeline and every read and write the client made must come out as a paired transaction with its values. The
 // port is not 502, so the dissector is found by its content probe.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { Pipeline } from "../../src/pipeline.ts";
 import { freePort } from "../../src/services/free-port.ts";
 import type { ModbusTransactionEvent } from "../../protocols/modbus/events.ts";
 import { modbusDissector } from "../../protocols/modbus/index.ts";
+import { startFileCapture } from "../peers/tcpdump.ts";
 
 const ModbusRTU = modbus.default;
 const SERVER = "127.50.2.1";
@@ -23,29 +23,6 @@ const UNIT = 17;
 
 const dir = mkdtempSync(join(tmpdir(), "otwatch-modbus-peer-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Starts tcpdump writing `file`; resolves once it is listening. */
-async function startTcpdump(file: string, filter: string): Promise<ChildProcess> {
-  const args = ["-i", "lo", "-U", "--immediate-mode", "-s", "0", "-w", file];
-  if (process.getuid?.() === 0) args.push("-Z", "root");
-  args.push(filter);
-  const child = spawn("tcpdump", args, { stdio: ["ignore", "ignore", "pipe"] });
-  await new Promise<void>((resolve, reject) => {
-    let err = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      err += d.toString();
-      if (err.includes("listening on")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`tcpdump exited (${code}): ${err}`)));
-  });
-  return child;
-}
-
-async function stopTcpdump(child: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGINT");
-  await exited;
-}
 
 /** A small PLC: holding registers, input registers, coils and discrete inputs in plain arrays. */
 function plc() {
@@ -71,7 +48,7 @@ describe("Modbus/TCP between real peers (modbus-serial), captured by tcpdump, re
   it("reports every read and write with its values", async () => {
     const port = await freePort(SERVER);
     const file = join(dir, "modbus.pcap");
-    const tcpdump = await startTcpdump(file, `host ${SERVER} and tcp port ${port}`);
+    const tcpdump = await startFileCapture(file, `host ${SERVER} and tcp port ${port}`);
     const server = new modbus.ServerTCP(plc(), { host: SERVER, port, unitID: UNIT });
     await new Promise<void>((resolve) => server.on("initialized", () => resolve()));
     const client = new ModbusRTU();
@@ -92,9 +69,7 @@ describe("Modbus/TCP between real peers (modbus-serial), captured by tcpdump, re
     } finally {
       await new Promise<void>((resolve) => client.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Let the FIN exchange reach tcpdump before stopping it.
-      await new Promise((r) => setTimeout(r, 200));
-      await stopTcpdump(tcpdump);
+      await tcpdump.stop();
     }
 
     const counters = new Counters();
