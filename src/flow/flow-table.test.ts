@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { Counters } from "../core/counters.ts";
 import type { EventBase, FlowEndEvent, FlowStartEvent } from "../core/types.ts";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../core/types.ts";
-import { FlowTable, type FlowLimits } from "./flow-table.ts";
+import { FlowTable } from "./flow-table.ts";
+import type { FlowLimits } from "./flow.ts";
 import { packet } from "./fixtures.ts";
 
 function setup(limits: Partial<FlowLimits> = {}, serverPorts: number[] = [502]) {

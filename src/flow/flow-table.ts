@@ -4,99 +4,12 @@
 // strings are built once, when the flow is created.
 
 import type { Counters } from "../core/counters.ts";
-import type { Dir, EventBase, FlowEndEvent, FlowInfo, FlowStartEvent, Packet, Ts } from "../core/types.ts";
+import type { Dir, EventBase, FlowInfo, Packet, Ts } from "../core/types.ts";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../core/types.ts";
 import { formatIp, formatMac } from "../decode/index.ts";
 import { DecodedPacket } from "../decode/packet.ts";
-
-/** Established or mid-stream TCP flows end after this much packet time without a packet (Zeek's tcp_inactivity_timeout). */
-export const TCP_IDLE_TIMEOUT_S = 300;
-/** UDP flows (no close signal) end after this much silence. */
-export const UDP_IDLE_TIMEOUT_S = 60;
-/** A SYN that was never answered: the flow is ended as rejected after this long (scans must not fill the table). */
-export const TCP_HALF_OPEN_TIMEOUT_S = 30;
-/** After FIN/RST the tuple is remembered this long so trailing ACKs/retransmissions do not open a new flow. */
-export const TCP_CLOSED_LINGER_S = 5;
-/** Hard cap on flows in the table (live + recently closed); the least recently active flow is evicted beyond it. */
-export const MAX_FLOWS = 100_000;
-
-export interface FlowLimits {
-  tcpIdleTimeout: number;
-  udpIdleTimeout: number;
-  tcpHalfOpenTimeout: number;
-  tcpClosedLinger: number;
-  maxFlows: number;
-}
-
-export const DEFAULT_FLOW_LIMITS: FlowLimits = {
-  tcpIdleTimeout: TCP_IDLE_TIMEOUT_S,
-  udpIdleTimeout: UDP_IDLE_TIMEOUT_S,
-  tcpHalfOpenTimeout: TCP_HALF_OPEN_TIMEOUT_S,
-  tcpClosedLinger: TCP_CLOSED_LINGER_S,
-  maxFlows: MAX_FLOWS,
-};
-
-export type EndReason = FlowEndEvent["reason"];
-
-// Expiry lists: each holds flows with one timeout, ordered by last activity, so a sweep only looks at list heads.
-const LIST_TCP = 0;
-const LIST_UDP = 1;
-const LIST_HALF_OPEN = 2;
-const LIST_CLOSED = 3;
-const LIST_NONE = -1;
-
-/** One flow. `A` is the per-flow application state the pipeline attaches (streams, session). */
-export class Flow<A> {
-  readonly info: FlowInfo;
-  /** Endpoint A is the source of the first packet seen. */
-  readonly ipA: Uint8Array;
-  readonly ipB: Uint8Array;
-  readonly portA: number;
-  readonly portB: number;
-  readonly proto: number;
-  readonly hash: number;
-  readonly clientIsA: boolean;
-  /** Service name (dissector) once known. */
-  service: string | undefined;
-  app: A | undefined = undefined;
-  lastTs: Ts;
-  lastFrame: number;
-  pkts: [number, number] = [0, 0];
-  bytes: [number, number] = [0, 0];
-  synSeen = false;
-  synAckSeen = false;
-  rejected = false;
-  readonly midstream: boolean;
-  /** Bit per direction that sent FIN. */
-  finMask = 0;
-  /** Set by a packet that closes the flow (RST, second FIN); the pipeline ends the flow after processing the packet. */
-  closing: EndReason | undefined = undefined;
-  /** Ended and kept only as a tombstone for trailing packets. */
-  closed = false;
-  // Intrusive links: hash bucket chain and expiry list.
-  chain: Flow<A> | undefined = undefined;
-  prev: Flow<A> | undefined = undefined;
-  next: Flow<A> | undefined = undefined;
-  list = LIST_NONE;
-
-  constructor(info: FlowInfo, pkt: Packet, hash: number, clientIsA: boolean, midstream: boolean) {
-    this.info = info;
-    this.ipA = pkt.srcIp.slice();
-    this.ipB = pkt.dstIp.slice();
-    this.portA = pkt.srcPort;
-    this.portB = pkt.dstPort;
-    this.proto = pkt.proto;
-    this.hash = hash;
-    this.clientIsA = clientIsA;
-    this.midstream = midstream;
-    this.lastTs = pkt.ts;
-    this.lastFrame = pkt.frame;
-  }
-
-  get established(): boolean {
-    return this.synSeen && this.synAckSeen;
-  }
-}
+import { DEFAULT_FLOW_LIMITS, type EndReason, Flow, type FlowLimits } from "./flow.ts";
+import { LIST_CLOSED, LIST_HALF_OPEN, LIST_NONE, LIST_TCP, LIST_UDP } from "./flow.ts";
 
 export interface FlowTableOptions<A> {
   counters: Counters;
@@ -280,22 +193,7 @@ export class FlowTable<A> {
     this.total++;
     this.counters.add("flow.created");
     this.counters.set("flow.active", this.live);
-    const start: FlowStartEvent = {
-      type: "flow.start",
-      ts: pkt.ts,
-      frame: pkt.frame,
-      flow: info.id,
-      src: info.client,
-      sport: info.clientPort,
-      dst: info.server,
-      dport: info.serverPort,
-      transport,
-      service: flow.service,
-      srcMac: info.clientMac,
-      dstMac: info.serverMac,
-      midstream,
-    };
-    this.opts.emit(start);
+    this.opts.emit(flow.startEvent(pkt.frame));
     return flow;
   }
 
@@ -344,30 +242,7 @@ export class FlowTable<A> {
     this.live--;
     this.counters.add(reason === "idle" ? "flow.expired.idle" : reason === "evicted" ? "flow.evicted" : `flow.ended.${reason}`);
     this.counters.set("flow.active", this.live);
-    const info = flow.info;
-    const ev: FlowEndEvent = {
-      type: "flow.end",
-      ts,
-      frame: flow.lastFrame,
-      flow: info.id,
-      src: info.client,
-      sport: info.clientPort,
-      dst: info.server,
-      dport: info.serverPort,
-      transport: info.transport,
-      service: flow.service,
-      reason,
-      duration: Math.max(0, Math.round((flow.lastTs - info.startTs) * 1e6) / 1e6),
-      pktsToServer: flow.pkts[0],
-      pktsToClient: flow.pkts[1],
-      bytesToServer: flow.bytes[0],
-      bytesToClient: flow.bytes[1],
-      startTs: info.startTs,
-      established: flow.established,
-      rejected: flow.rejected,
-      midstream: flow.midstream,
-    };
-    this.opts.emit(ev);
+    this.opts.emit(flow.endEvent(reason, ts));
     if (flow.proto === 6 && (reason === "fin" || reason === "rst")) {
       flow.lastTs = ts;
       this.touch(flow, LIST_CLOSED);

@@ -18,7 +18,7 @@ import type {
 } from "../core/types.ts";
 import { TCP_ACK, TCP_FIN, TCP_SYN } from "../core/types.ts";
 import type { ByteBudget } from "./budget.ts";
-import type { Flow } from "./flow-table.ts";
+import type { Flow } from "./flow.ts";
 import { Framer, type FramerLimits, type FramerOutput } from "./framer.ts";
 import { ProbeState, type ProbeRunner, type Registry } from "./registry.ts";
 import { TcpStream, type StreamLimits, type StreamOutput } from "./tcp-stream.ts";
@@ -214,7 +214,10 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
 
   /** A weird event for this flow; src/dst follow the direction when given (dir 1: the server is the source). */
   weird(name: string, detail: string, dir?: Dir): void {
-    const proto = this.dissector?.name ?? this.flow.transport;
+    this.weirdAs(this.dissector?.name ?? this.flow.transport, name, detail, dir);
+  }
+
+  private weirdAs(proto: string, name: string, detail: string, dir?: Dir): void {
     this.env.counters.add(`weird.${proto}.${name}`);
     const info = this.flow;
     const rev = dir === 1;
@@ -324,10 +327,7 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
     } catch (err) {
       this.env.counters.add(`internal.${d.name}.exception`);
       const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      const saved = this.dissector;
-      this.dissector = d;
-      this.weird("internal-error", msg.slice(0, MAX_ERROR_DETAIL));
-      this.dissector = saved;
+      this.weirdAs(d.name, "internal-error", msg.slice(0, MAX_ERROR_DETAIL));
       if (op !== OP_PROBE) this.detach();
     }
     return undefined;
