@@ -64,6 +64,30 @@ describe("InfluxSink (real influxd)", () => {
     await sink.close();
   });
 
+  it("escapes line protocol: tag values and string fields with spaces, commas, equals, quotes and backslashes", async () => {
+    const sink = new InfluxSink({ url: `${influxd.url}/esc_db`, spoolDir: tempDir(), log });
+    const tricky = 'a "b", c=d \\e';
+    sink.write([
+      {
+        measurement: "anomalies",
+        tags: { kind: "x,y=z w", severity: "high", protocol: "", src_zone: "zone 1", dst_zone: "z\\" },
+        fields: { summary: tricky, id: "line1\nline2", count: 2.5, src: "1", dst: "2", attack: "", bad: Number.NaN },
+        time: T0 * 1e6 + 7,
+      },
+    ]);
+    expect(await sink.flush(10_000)).toBe(true);
+    const rows = await influxQuery(influxd.url, "esc_db", 'SELECT * FROM anomalies GROUP BY *');
+    expect(rows).toEqual([
+      {
+        measurement: "anomalies",
+        time: T0 * 1e6 + 7,
+        tags: { kind: "x,y=z w", severity: "high", protocol: "none", src_zone: "zone 1", dst_zone: "z/" },
+        fields: { summary: tricky, id: "line1 line2", count: 2.5, src: "1", dst: "2", attack: "" },
+      },
+    ]);
+    await sink.close();
+  });
+
   it("keeps points in the spool while influxd is down and a new sink on the same spool delivers them", async () => {
     const spoolDir = tempDir();
     const points: MetricPoint[] = [...Array(500).keys()].map((i) => ({
@@ -105,7 +129,7 @@ describe("InfluxSink (real influxd)", () => {
   it("writes at a useful rate (quick measurement, printed)", async () => {
     const sink = new InfluxSink({ url: `${influxd.url}/rate_db`, spoolDir: tempDir(), log });
     await sink.ensureSchema();
-    const n = 100_000;
+    const n = 50_000;
     const t = performance.now();
     for (let b = 0; b < n; b += 1000) {
       const batch: MetricPoint[] = [];
