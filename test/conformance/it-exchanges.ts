@@ -24,6 +24,12 @@ export interface Conversation {
   sport: number;
   dport: number;
   chunks: Chunk[];
+  /** Packet time of the first packet (default: right after the previous conversation). */
+  ts?: number;
+  /** Seconds between the conversation's packets (default 0.001). */
+  gap?: number;
+  /** TCP opening: full handshake (default), refused (SYN, RST-ACK) or unanswered (SYN only); the last two carry no data. */
+  open?: "full" | "rejected" | "unanswered";
 }
 
 /** Runs `exchange` against a TCP proxy in front of `target` and returns the bytes seen in each direction, in order. */
@@ -79,11 +85,14 @@ export async function recordUdp(answer: (q: Uint8Array) => Uint8Array, exchange:
 export function buildCapture(convs: Conversation[], t0 = 1_750_000_000): CaptureRecord[] {
   const out: CaptureRecord[] = [];
   let ts = t0;
+  let step = 0.001;
   const push = (data: Uint8Array): void => {
     out.push({ data, ts });
-    ts += 0.001;
+    ts += step;
   };
   for (const c of convs) {
+    if (c.ts !== undefined) ts = c.ts;
+    step = c.gap ?? 0.001;
     const ends = [
       { src: c.client, dst: c.server, sport: c.sport, dport: c.dport },
       { src: c.server, dst: c.client, sport: c.dport, dport: c.sport },
@@ -94,6 +103,8 @@ export function buildCapture(convs: Conversation[], t0 = 1_750_000_000): Capture
     }
     const seq = [1000, 5000];
     push(ethIpv4Tcp({ ...ends[0], flags: 0x02, seq: seq[0]! - 1 }));
+    if (c.open === "rejected") push(ethIpv4Tcp({ ...ends[1], flags: 0x14, seq: 0, ack: seq[0]! }));
+    if (c.open === "rejected" || c.open === "unanswered") continue;
     push(ethIpv4Tcp({ ...ends[1], flags: 0x12, seq: seq[1]! - 1, ack: seq[0]! }));
     push(ethIpv4Tcp({ ...ends[0], flags: 0x10, seq: seq[0]!, ack: seq[1]! }));
     for (const ch of c.chunks) {
@@ -107,7 +118,8 @@ export function buildCapture(convs: Conversation[], t0 = 1_750_000_000): Capture
     push(ethIpv4Tcp({ ...ends[1], flags: 0x11, seq: seq[1]!, ack: seq[0]! + 1 }));
     push(ethIpv4Tcp({ ...ends[0], flags: 0x10, seq: seq[0]! + 1, ack: seq[1]! + 1 }));
   }
-  return out;
+  // Conversations given their own start times interleave: order the capture by time (stable for equal times).
+  return out.map((r, i) => ({ r, i })).sort((a, b) => a.r.ts! - b.r.ts! || a.i - b.i).map((x) => x.r);
 }
 
 export function pcapBytes(convs: Conversation[]): Uint8Array {

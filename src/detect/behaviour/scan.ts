@@ -154,7 +154,7 @@ export class ScanAnalyzer implements Analyzer {
       src,
       dst,
       protocol: "tcp/udp",
-      summary: `${src} ${what} within ${Math.max(1, Math.round((ts - w.start) / 60))} min: ${w.targets.size} new targets on ${hosts} hosts and ${ports} ports, none contacted by it in learning`,
+      summary: `${src} ${what} within ${Math.max(1, Math.round((ts - w.start) / 60))} min: ${plural(w.targets.size, "new target")} on ${plural(hosts, "host")} and ${plural(ports, "port")}, none contacted by it in learning`,
       attack: ["T0846", "T1046"],
       evidence: {
         targets: w.targets.size, hosts, ports, half_open: w.halfOpen, rejected: w.rejected,
@@ -211,6 +211,10 @@ export class ScanAnalyzer implements Analyzer {
 
 function bumpMax(m: Map<string, number>, key: string, v: number): void {
   if (v > (m.get(key) ?? 0) && (m.has(key) || m.size < SCAN_MAX_SOURCES)) m.set(key, v);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function topHost(w: ScanWindow): string {
