@@ -151,6 +151,18 @@ describe("Pipeline streams, time and end of flow", () => {
     expect(log.ends).toEqual(["F0"]);
   });
 
+  it("advance() moves packet time without packets: ticks and idle expiry (live capture during silence)", () => {
+    const { p, log, events } = setup((l) => [toyDissector(l, { ports: [7000], tick: true })]);
+    converse(p, 40000, 7000, ["a"], 100);
+    const t0 = log.ticks;
+    for (let s = 1; s <= 5; s++) p.advance(100 + s);
+    expect(log.ticks - t0).toBe(5);
+    p.advance(99); // never backwards
+    expect(p.lastTs).toBe(105);
+    p.advance(100 + 301);
+    expect(events.filter((e): e is FlowEndEvent => e.type === "flow.end").map((e) => e.reason)).toEqual(["idle"]);
+  });
+
   it("emits session events before flow.end, ends TCP on FIN, and everything else at finish as eof", () => {
     const { p, log, events } = setup((l) => [toyDissector(l, { ports: [7000] })]);
     const { cseq, sseq, ts } = converse(p, 40000, 7000, ["a"]);

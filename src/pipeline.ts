@@ -51,6 +51,7 @@ export class Pipeline {
   private nBytes = 0;
   private now = -Infinity;
   private first = 0;
+  private lastFrame = 0;
   private nextSweep = -Infinity;
 
   constructor(opts: PipelineOptions) {
@@ -134,6 +135,7 @@ export class Pipeline {
   /** A decoded packet (tests may feed synthetic packets directly; handleFrame counts packets, this does not). */
   handlePacket(pkt: Packet): void {
     const ts = pkt.ts;
+    this.lastFrame = pkt.frame;
     if (ts > this.now) {
       if (this.now === -Infinity) this.first = ts;
       this.now = ts;
@@ -171,6 +173,17 @@ export class Pipeline {
       if (flow.closing !== undefined) table.end(flow, flow.closing, ts);
     } else {
       host.udpPacket(dir, pkt);
+    }
+  }
+
+  /**
+   * Advances packet time without a packet. Live capture calls it while the wire is silent (as Zeek's network_time follows
+   * the clock when idle), so idle flows still expire and transactions still time out; replays never need it.
+   */
+  advance(ts: Ts): void {
+    if (ts > this.now) {
+      this.now = ts;
+      if (ts >= this.nextSweep) this.sweep(ts, this.lastFrame);
     }
   }
 

@@ -15,9 +15,18 @@ export interface CaptureOptions extends RunOptions {
   onReady?: () => void;
 }
 
+/** While no packet arrives for this long (wall clock), packet time is advanced by as much. */
+export const LIVE_IDLE_ADVANCE_MS = 1000;
+
 export async function runCapture(opts: CaptureOptions): Promise<RunResult> {
   const run = new EventRun(opts);
   const p = run.pipeline;
+  // A silent wire must not freeze packet time: idle flows expire and requests time out during the silence too.
+  let seen = -1;
+  const idle = setInterval(() => {
+    if (p.packets === seen && p.packets > 0) p.advance(p.lastTs + LIVE_IDLE_ADVANCE_MS / 1000);
+    seen = p.packets;
+  }, LIVE_IDLE_ADVANCE_MS);
   const live = startLiveCapture({
     iface: opts.iface,
     filter: opts.filter,
@@ -32,6 +41,8 @@ export async function runCapture(opts: CaptureOptions): Promise<RunResult> {
   } catch (err) {
     run.abort();
     throw err;
+  } finally {
+    clearInterval(idle);
   }
   return run.finish(`interface ${opts.iface}`);
 }
