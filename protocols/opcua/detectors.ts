@@ -78,6 +78,7 @@ export function createOpcuaAnalyzer(): Analyzer {
   }
 
   function checkNewClient(e: OpcuaEvent, out: (AnomalyDraft | undefined)[]): void {
+    if (!gate.wouldAllow(`opcua.new-client|${e.src}|${e.dst}:${e.dport}|`, e.ts)) return;
     const clients = [...baseline.channels.values()].filter((c) => c.m.server === e.dst && c.m.port === e.dport).map((c) => c.m.client).sort();
     const what = e.type === "opcua.service" ? `called ${e.service}` : e.type === "opcua.channel" ? `opened a secure channel` : "connected";
     const sev: Severity = e.type === "opcua.service" && HIGH_SERVICES.has(e.service) ? "high" : "medium";

@@ -57,7 +57,8 @@ describe("windows and gate", () => {
 
   it("ReportGate allows a fact once per interval of packet time and stays bounded", () => {
     const g = new ReportGate(60, 4);
-    expect([g.allow("a", 0), g.allow("a", 30), g.allow("a", 61)]).toEqual([true, false, true]);
+    expect([g.wouldAllow("a", 0), g.wouldAllow("a", 0)]).toEqual([true, true]);
+    expect([g.allow("a", 0), g.allow("a", 30), g.wouldAllow("a", 50), g.allow("a", 61)]).toEqual([true, false, false, true]);
     for (const f of ["b", "c", "d", "e", "f"]) g.allow(f, 62);
     expect(g.allow("f", 63)).toBe(false);
   });

@@ -163,6 +163,12 @@ export class ReportGate {
 
   constructor(private readonly repeatSeconds: number, private readonly limit: number) {}
 
+  /** Would `allow` say yes? (Nothing recorded: lets a caller skip building a summary that would be dropped.) */
+  wouldAllow(fact: string, ts: number): boolean {
+    const prev = this.last.get(fact);
+    return prev === undefined || ts - prev >= this.repeatSeconds || ts < prev;
+  }
+
   allow(fact: string, ts: number): boolean {
     const prev = this.last.get(fact);
     if (prev !== undefined && ts - prev < this.repeatSeconds && ts >= prev) return false;
