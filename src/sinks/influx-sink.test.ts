@@ -38,6 +38,12 @@ describe("InfluxSink (real influxd)", () => {
     const names = cqs.filter((r) => r.measurement === "schema_db").map((r) => r.fields.name).sort();
     expect(names).toEqual(MEASUREMENTS.map((m) => `cq_${m.name}_5m`).sort());
     await sink.close();
+    // Replays of old captures: infinite raw retention, applied to the existing policy.
+    const replay = new InfluxSink({ url: `${influxd.url}/schema_db`, spoolDir: tempDir(), rawDuration: "INF", log });
+    await replay.ensureSchema();
+    const after = await influxQuery(influxd.url, "schema_db", "SHOW RETENTION POLICIES");
+    expect(after.find((r) => r.fields.name === RP_RAW)?.fields).toMatchObject({ duration: "0s", default: true });
+    await replay.close();
   });
 
   it("points from the aggregator read back from InfluxDB with equal tags, fields and times", async () => {
@@ -61,6 +67,12 @@ describe("InfluxSink (real influxd)", () => {
     const expected = emitted.map((p) => ({ measurement: p.measurement, time: p.time, tags: { ...p.tags }, fields: { ...p.fields } }));
     expect(rows.length).toBe(emitted.length);
     expect(sortRows(rows)).toEqual(sortRows(expected));
+    // One-off downsampling into the long RP (what the CQs do for live data): 5-minute sums of the raw windows.
+    await sink.downsampleAll();
+    const long = await influxQuery(influxd.url, "agg_db", `SELECT requests, writes FROM "${RP_LONG}"."modbus" WHERE fc = '3' GROUP BY *`);
+    const raw = emitted.filter((p) => p.measurement === "modbus" && p.tags.fc === "3");
+    expect(long.map((r) => r.fields.requests).reduce((a, b) => Number(a) + Number(b), 0)).toBe(raw.reduce((a, p) => a + Number(p.fields.requests), 0));
+    expect(long.every((r) => r.time % (300 * 1e6) === 0)).toBe(true);
     await sink.close();
   });
 
@@ -123,6 +135,11 @@ describe("InfluxSink (real influxd)", () => {
     expect(logs.some((l) => l.includes("rejected"))).toBe(true);
     const rows = await influxQuery(influxd.url, "reject_db", "SELECT events FROM sensor");
     expect(rows.map((r) => r.fields.events)).toEqual([1, 3]);
+    // Packet time older than the raw retention (an old capture): refused by InfluxDB, counted, and the log says why.
+    sink.write([{ measurement: "sensor", tags: {}, fields: { events: 4 }, time: Date.UTC(2020, 0, 1) * 1000 }]);
+    expect(await sink.flush(10_000)).toBe(true);
+    expect(sink.counters()).toMatchObject({ written: 2, dropped: 2 });
+    expect(logs.some((l) => l.includes("beyond retention") && l.includes('rawDuration "INF"'))).toBe(true);
     await sink.close();
   });
 

@@ -199,6 +199,17 @@ export class InfluxSink {
     }
   }
 
+  /**
+   * Runs the downsampling queries once over all data already written (continuous queries only look at the last 2 h of
+   * wall-clock time, so a replay of an old capture never reaches RP_LONG through them). Call after flush().
+   */
+  async downsampleAll(): Promise<void> {
+    for (const cq of continuousQueries(this.database)) {
+      const [select, groupBy] = cq.query.split(" GROUP BY ");
+      await this.client.query(`${select} WHERE time > 0 GROUP BY ${groupBy}`);
+    }
+  }
+
   private async deliver(records: readonly SpoolRecord[]): Promise<number> {
     if (!this.schemaReady) {
       await this.ensureSchema();
@@ -218,7 +229,10 @@ export class InfluxSink {
     if (res.status === 400) {
       // "partial write: … dropped=N": the other points of the batch were written.
       const m = /dropped=(\d+)/.exec(text);
-      throw new RejectedError(text, records.length, m ? Number(m[1]) : undefined);
+      const hint = text.includes("beyond retention")
+        ? ` (packet time older than the ${this.opts.rawDuration ?? RP_RAW_DURATION} raw retention: for old captures use rawDuration "INF")`
+        : "";
+      throw new RejectedError(text + hint, records.length, m ? Number(m[1]) : undefined);
     }
     // 404 database not found: someone dropped it; create it again on the next attempt.
     if (res.status === 404) this.schemaReady = this.opts.manageSchema === false;
