@@ -6,6 +6,7 @@ import type { Spool, SpoolRecord } from "./spool.ts";
 
 export const BACKOFF_MIN_MS = 100;
 export const BACKOFF_MAX_MS = 10_000;
+export const CLOSE_GRACE_MS = 2000;
 
 export interface SinkCounters {
   /** Items the server acknowledged. */
@@ -123,11 +124,18 @@ export class DeliveryQueue {
     return true;
   }
 
-  /** Stops delivering after the attempt in flight; what is left stays in the spool for the next start. */
-  async close(): Promise<void> {
+  /**
+   * Stops delivering; what is left stays in the spool for the next start. Waits up to `graceMs` for the attempt in
+   * flight (an MQTT publish sent just before the broker died may stay pending until the client is ended).
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.closed = true;
     this.wake?.();
-    await this.running;
+    if (this.running) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.running, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
     this.o.spool.close();
   }
 

@@ -127,6 +127,28 @@ describe("MqttSink (real mosquitto)", () => {
     await b.stop();
   });
 
+  it("close() returns promptly when the broker died with a publish in flight; a new sink delivers what was left", async () => {
+    const b = await withMosquitto();
+    const spoolDir = tempDir();
+    const sink = new MqttSink({ url: b.url, site: "p8", spoolDir, log });
+    await waitFor(() => sink.connected);
+    await b.stop();
+    for (let i = 0; i < 20; i++) sink.publishAnomaly(anomaly(i, T0 + i));
+    const t = Date.now();
+    await sink.close();
+    expect(Date.now() - t).toBeLessThan(5000);
+    await b.restart();
+    const sub = await subscriber(b.url, "otwatch/p8/anomalies/#");
+    const again = new MqttSink({ url: b.url, site: "p8", spoolDir, log });
+    expect(await again.flush(10_000)).toBe(true);
+    await waitFor(() => new Set(sub.got.map((m) => m.payload.id)).size === 20);
+    const ids = sub.got.map((m) => m.payload.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) === i)).toEqual([...Array(20).keys()].map((i) => anomaly(i, 0).id));
+    await again.close();
+    await sub.client.endAsync();
+    await b.stop();
+  });
+
   it("authenticates with a password file on the broker and credentials read from files, never logged", async () => {
     const dir = tempDir();
     const pw = join(dir, "passwd");
