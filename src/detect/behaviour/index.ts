@@ -1,6 +1,7 @@
 // The behaviour analyzers (network behaviour across the IT/OT boundary), one factory for the engine to register.
 // They read core flow/ARP events and the DNS/HTTP/TLS event shapes of ./types.ts; none imports protocols/.
 
+import type { ConduitConfig } from "../../config/site.ts";
 import type { Analyzer } from "../types.ts";
 import { BeaconAnalyzer } from "./beacon.ts";
 import { DnsTunnelAnalyzer } from "./dns-tunnel.ts";
@@ -20,7 +21,12 @@ export const BEHAVIOUR_KINDS: readonly string[] = [
   "net.new-remote-service", "net.brute-force", "net.long-connection",
 ];
 
+export interface BehaviourOptions {
+  /** The site config's conduits (allowed zone crossings); remote-admin sessions over them are not "new crossings". */
+  conduits?: readonly Pick<ConduitConfig, "from" | "to" | "service">[];
+}
+
 /** Fresh instances of every behaviour analyzer (each keeps its own learned model). */
-export function createBehaviourAnalyzers(): Analyzer[] {
-  return [new BeaconAnalyzer(), new DnsTunnelAnalyzer(), new ExfilAnalyzer(), new ScanAnalyzer(), new LateralAnalyzer()];
+export function createBehaviourAnalyzers(opts: BehaviourOptions = {}): Analyzer[] {
+  return [new BeaconAnalyzer(), new DnsTunnelAnalyzer(), new ExfilAnalyzer(), new ScanAnalyzer(), new LateralAnalyzer({ conduits: opts.conduits })];
 }

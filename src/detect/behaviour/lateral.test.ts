@@ -44,6 +44,18 @@ describe("LateralAnalyzer", () => {
     expect(drafts[0]?.summary).toBe("10.20.0.30 (dmz) opened RDP to 192.168.20.11:3389 (control); 192.168.20.11 never offered RDP in learning; no RDP from dmz to control was seen in learning");
   });
 
+  it("stays quiet on sessions over a site-config conduit, even to a server new to the service", () => {
+    const ev = [
+      ...connection({ ts: T0, src: "10.10.8.31", dst: "10.20.0.30", dport: 4840, bytesToServer: 5000 }),
+      ...connection({ ts: LEARN + 100, src: "10.10.8.32", dst: "10.20.0.30", dport: 3389, duration: 300 }),
+    ];
+    const conduits = [{ from: "enterprise", to: "dmz", service: "rdp" }];
+    expect(drive(new LateralAnalyzer({ conduits }), ev, LEARN)).toEqual([]);
+    expect(drive(new LateralAnalyzer({ conduits: [{ from: "enterprise", to: "dmz", service: "tcp/3389" }] }), ev, LEARN)).toEqual([]);
+    const without = drive(new LateralAnalyzer(), ev, LEARN);
+    expect(without.map((d) => d.summary)).toEqual(["10.10.8.32 (enterprise) opened RDP to 10.20.0.30:3389 (dmz); 10.20.0.30 never offered RDP in learning; no RDP from enterprise to dmz was seen in learning"]);
+  });
+
   it("leaves refused and unanswered probes of admin ports to the scan analyzer", () => {
     const ev = [...normal(T0, LEARN + 1800)];
     for (let h = 1; h <= 50; h++) {

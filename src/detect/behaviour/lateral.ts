@@ -10,6 +10,8 @@
 
 import { z } from "zod";
 import type { EventBase, FlowEndEvent, FlowStartEvent } from "../../core/types.ts";
+import type { ConduitConfig } from "../../config/site.ts";
+import { serviceMatches } from "../services.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft, ZoneInfo } from "../types.ts";
 import { addBounded, carriedClientPayload, formatSeconds, isFlowEnd, isFlowStart, isInternet, isItOrInternet, isOt, isOtOrDmz, numberMap, setBounded, sortedList, sortedRecord, stringList } from "./common.ts";
 
@@ -20,13 +22,13 @@ interface RemoteService {
 
 const RDP: RemoteService = { name: "rdp", attack: ["T0886", "T1021.001"] };
 const SMB: RemoteService = { name: "smb", attack: ["T0886", "T1021.002"] };
-const RPC: RemoteService = { name: "dce-rpc", attack: ["T0886", "T1021.003"] };
+const RPC: RemoteService = { name: "msrpc", attack: ["T0886", "T1021.003"] };
 const SSH: RemoteService = { name: "ssh", attack: ["T0886", "T1021.004"] };
 const VNC: RemoteService = { name: "vnc", attack: ["T0886", "T1021.005"] };
 const WINRM: RemoteService = { name: "winrm", attack: ["T0886", "T1021.006"] };
 const TELNET: RemoteService = { name: "telnet", attack: ["T0886"] };
 
-/** Remote-admin services by TCP port. */
+/** Remote-admin services by TCP port; names follow src/detect/services.ts so site-config conduits use the same words. */
 export const REMOTE_SERVICES: ReadonlyMap<number, RemoteService> = new Map([
   [3389, RDP], [445, SMB], [139, SMB], [135, RPC], [22, SSH], [5900, VNC], [5901, VNC], [5902, VNC], [5800, VNC],
   [5985, WINRM], [5986, WINRM], [23, TELNET],
@@ -70,8 +72,14 @@ interface SourceWindow {
   readonly firedBrute: Set<string>;
 }
 
+export interface LateralOptions {
+  /** Site-config conduits: sessions over a crossing they allow are never reported. */
+  conduits?: readonly Pick<ConduitConfig, "from" | "to" | "service">[];
+}
+
 export class LateralAnalyzer implements Analyzer {
   readonly name = "behaviour.lateral";
+  private readonly conduits: LateralOptions["conduits"];
   private served = new Set<string>();
   private used = new Set<string>();
   private crossings = new Set<string>();
@@ -82,6 +90,10 @@ export class LateralAnalyzer implements Analyzer {
   private readonly firedLong = new Set<string>();
   private readonly pending = new Map<string, PendingSession>();
   private lastSweep = 0;
+
+  constructor(opts: LateralOptions = {}) {
+    this.conduits = opts.conduits ?? [];
+  }
 
   observe(e: EventBase, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
     if (isFlowStart(e)) return this.onStart(e, ctx);
@@ -111,6 +123,8 @@ export class LateralAnalyzer implements Analyzer {
     const srcZone = ctx.zoneOf(e.src);
     const dstZone = ctx.zoneOf(e.dst);
     const newServer = !this.served.has(`${e.dst}|${svc.name}`);
+    // A crossing the site config allows by design (a conduit) is not lateral movement, whichever server it reaches.
+    if (srcZone.name !== dstZone.name && this.allowed(srcZone, dstZone, e.dport, svc)) return [];
     const newCrossing = !this.crossings.has(`${srcZone.name}>${dstZone.name}|${svc.name}`);
     if (!newServer && !newCrossing) return [];
     const w = this.window(e.src, e.ts);
@@ -207,6 +221,13 @@ export class LateralAnalyzer implements Analyzer {
       if (d !== undefined) out.push(d);
     }
     return out.length > 0 ? out : undefined;
+  }
+
+  private allowed(src: ZoneInfo, dst: ZoneInfo, port: number, svc: RemoteService): boolean {
+    for (const c of this.conduits ?? []) {
+      if ((c.from === src.name || c.from === "any") && (c.to === dst.name || c.to === "any") && serviceMatches(c.service, "tcp", port, svc.name)) return true;
+    }
+    return false;
   }
 
   private longDraft(o: OpenFlow, ts: number, ctx: AnalyzerContext, ended: boolean): AnomalyDraft | undefined {
