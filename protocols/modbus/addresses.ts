@@ -23,16 +23,41 @@ export interface WriteOp {
   value: number | undefined;
 }
 
-/** Addresses (and values) a request writes, in address order; bounded by the PDU (≤ 1968 coils / 123 registers). */
-export function writesOf(fc: number, req: ModbusPdu): WriteOp[] {
+/** Most items one request can address (FC15: 1968 coils; FC1/2: 2000 bits); larger claimed quantities are clipped. */
+export const MODBUS_MAX_ITEMS = 2000;
+
+/** A 16-bit protocol address, or undefined when the decoded field is absent or impossible. */
+function address(v: number | undefined): number | undefined {
+  return v !== undefined && Number.isInteger(v) && v >= 0 && v <= 0xffff ? v : undefined;
+}
+
+/** A quantity clipped to 1..MODBUS_MAX_ITEMS and to the end of the address space. */
+function quantity(v: number | undefined, start: number): number {
+  const q = v !== undefined && Number.isInteger(v) && v > 0 ? Math.min(v, MODBUS_MAX_ITEMS) : 1;
+  return Math.min(q, 0x10000 - start);
+}
+
+/** The table and address span a request writes, if it writes (values not included). */
+export function writeSpanOf(fc: number, req: ModbusPdu): { table: ModbusTable; lo: number; hi: number } | undefined {
   const table: ModbusTable | undefined = fc === 5 || fc === 15 ? "coils" : fc === 6 || fc === 16 || fc === 22 || fc === 23 ? "holding-registers" : undefined;
-  if (table === undefined) return [];
-  const start = fc === 23 ? req.writeAddress : req.address;
-  if (start === undefined) return [];
+  if (table === undefined) return undefined;
+  const start = address(fc === 23 ? req.writeAddress : req.address);
+  if (start === undefined) return undefined;
+  const single = fc === 5 || fc === 6 || fc === 22;
+  const n = single ? 1 : quantity(req.values?.length || (fc === 23 ? req.writeQuantity : req.quantity), start);
+  return { table, lo: start, hi: start + n - 1 };
+}
+
+/** Addresses and values a request writes, in address order (values only when finite; FC22 masks carry none). */
+export function writesOf(fc: number, req: ModbusPdu): WriteOp[] {
+  const span = writeSpanOf(fc, req);
+  if (span === undefined) return [];
   const values = fc === 22 ? undefined : req.values;
-  const count = Math.min(values?.length ?? (fc === 5 || fc === 6 || fc === 22 ? 1 : (fc === 23 ? req.writeQuantity : req.quantity) ?? 1), 2000);
   const out: WriteOp[] = [];
-  for (let i = 0; i < count; i++) out.push({ table, address: start + i, value: values?.[i] });
+  for (let a = span.lo, i = 0; a <= span.hi; a++, i++) {
+    const v = values?.[i];
+    out.push({ table: span.table, address: a, value: v !== undefined && Number.isFinite(v) ? v : undefined });
+  }
   return out;
 }
 
@@ -41,10 +66,9 @@ export function readOf(fc: number, req: ModbusPdu): { table: ModbusTable; lo: nu
   const table: ModbusTable | undefined =
     fc === 1 ? "coils" : fc === 2 ? "discrete-inputs" : fc === 3 || fc === 23 ? "holding-registers" : fc === 4 ? "input-registers" : undefined;
   if (table === undefined) return undefined;
-  const start = fc === 23 ? req.readAddress : req.address;
-  const qty = fc === 23 ? req.readQuantity : req.quantity;
+  const start = address(fc === 23 ? req.readAddress : req.address);
   if (start === undefined) return undefined;
-  return { table, lo: start, hi: start + Math.max(1, qty ?? 1) - 1 };
+  return { table, lo: start, hi: start + quantity(fc === 23 ? req.readQuantity : req.quantity, start) - 1 };
 }
 
 /** Key of a recurring read request: "fc:address:quantity". Only reads are polls; writes are operator actions. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Analyzer, AnomalyDraft } from "../../src/detect/types.ts";
 import type { ModbusTransactionEvent } from "./events.ts";
 import { createModbusAnalyzer, ADDRESS_SWEEP_MIN, FLOOD_FLOOR, FUNCTION_SWEEP_MIN } from "./detectors.ts";
-import { analyzerContext, byTime, modbusEvent, modbusPolls, modbusRead, modbusWrite } from "../../test/fixtures/ot-events.ts";
+import { analyzerContext, byTime, modbusEvent, modbusPolls, modbusRead, modbusWrite, seededRandom } from "../../test/fixtures/ot-events.ts";
 
 const HMI = "192.168.7.10";
 const EWS = "192.168.7.11";
@@ -273,11 +273,12 @@ describe("modbus loss of view (packet time)", () => {
 
 describe("modbus model", () => {
   it("exports sorted, versioned JSON that survives export → import → export", () => {
-    const a = learnedAnalyzer();
+    const a = learnedAnalyzer([modbusRead(T0 + 77, HMI, PLC, 1, 4, 9, 1)]);
     const m = a.exportModel() as { version: number; channels: Record<string, { reads: unknown; polls: Record<string, { period: number; armed: boolean }> }> };
     expect(m.version).toBe(1);
     const ch = m.channels[`${HMI}|${PLC}|1`];
-    expect(ch?.reads).toEqual({ "discrete-inputs": [[0, 15]], "holding-registers": [[100, 109]] });
+    expect(ch?.reads).toEqual({ "discrete-inputs": [[0, 15]], "holding-registers": [[100, 109]], "input-registers": [[9, 9]] });
+    expect(ch?.polls["4:9:1"]).toEqual({ armed: false, dispersion: 0, p99: 0, period: 0, samples: 0 });
     expect(ch?.polls["3:100:10"]?.armed).toBe(true);
     expect(ch?.polls["3:100:10"]?.period).toBeCloseTo(1, 1);
     expect(ch?.polls["2:0:16"]?.period).toBeCloseTo(5, 0);
@@ -305,5 +306,30 @@ describe("modbus model", () => {
     const ok = a.accept?.({ id: "x", ts: new Date((END + 10) * 1000).toISOString(), kind: d?.kind ?? "", severity: "high", src: HMI, dst: PLC, protocol: "modbus", summary: "", attack: "", evidence: JSON.stringify(d?.evidence), count: 1, first_seen: "", last_seen: "", src_zone: "", dst_zone: "" });
     expect(ok).toBe(true);
     expect(detect(a, [modbusWrite(END + 100, HMI, PLC, 1, 6, 301, [52])])).toEqual([]);
+  });
+});
+
+describe("modbus analyzer on odd input", () => {
+  it("never throws on events with missing, extreme or inconsistent fields, in either mode", () => {
+    const rnd = seededRandom(42);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const a = createModbusAnalyzer();
+    const odd = [undefined, -1, 0, 1, 65535, 70000, Number.NaN, 2 ** 31];
+    let drafts = 0;
+    for (let i = 0; i < 3000; i++) {
+      const ts = T0 + i * 0.7;
+      const e = modbusEvent({
+        ts, src: pick([HMI, EWS, "::1", ""]), dst: pick([PLC, PLC2]), unit: pick([0, 1, 255, 300]), fc: pick([1, 3, 5, 6, 8, 15, 16, 22, 23, 43, 90, 127, 0]),
+        status: pick(["ok", "exception", "timeout", "unsolicited"] as const),
+        req: { address: pick(odd), quantity: pick(odd), values: pick([undefined, [], [1, Number.NaN, 3], Array<number>(2500).fill(7)]), subFunction: pick(odd), mei: pick([13, 14, undefined]), readAddress: pick(odd), writeAddress: pick(odd) },
+      });
+      const mode = i < 1500 ? "learning" : "detecting";
+      if (i === 1500) a.endLearning?.(analyzerContext("detecting", ts, LEARN));
+      drafts += a.observe(e, analyzerContext(mode, ts, LEARN, Math.min(ts - T0, LEARN)))?.length ?? 0;
+      drafts += a.tick?.(analyzerContext(mode, ts, LEARN))?.length ?? 0;
+    }
+    expect(drafts).toBeGreaterThan(0);
+    const b = createModbusAnalyzer();
+    b.importModel(JSON.parse(JSON.stringify(a.exportModel())));
   });
 });

@@ -112,7 +112,7 @@ export function createModbusAnalyzer(): Analyzer {
     const where = `to unit ${e.unit} of ${e.dst}`;
     const used = (): string => (ch === undefined ? "it never used this channel" : `it used only ${Object.keys(ch.m.functionCodes).map((f) => `FC${f}`).join(", ")}`);
     if (e.fc === 8) {
-      const sub = req.subFunction ?? -1;
+      const sub = Number.isInteger(req.subFunction) ? (req.subFunction as number) : -1;
       if (ch?.hasFc(8) && ch.m.diagnostics.includes(sub)) return;
       const [kind, sev, attack, what]: [string, Severity, string[], string] =
         sub === 1 ? ["modbus.restart", "critical", ["T0816", "T0858"], "restart communications (FC8/1)"]

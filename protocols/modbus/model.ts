@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import type { ModbusTransactionEvent } from "./events.ts";
-import { addRange, pollKeyOf, readOf, writesOf, type ModbusTable, type Ranges } from "./addresses.ts";
+import { addRange, pollKeyOf, readOf, writeSpanOf, writesOf, type ModbusTable, type Ranges } from "./addresses.ts";
 import { PollTracker, type PollModel } from "./polling.ts";
 import { addToRange, sortKeys, WindowCounter, type ValueRange } from "../../src/detect/learned-stats.ts";
 
@@ -65,7 +65,7 @@ const pollSchema = z.object({
 const channelSchema = z.object({
   client: z.string(),
   server: z.string(),
-  unit: z.number().int().min(0).max(255),
+  unit: z.number().int().nonnegative(),
   firstSeen: z.number(),
   lastSeen: z.number(),
   requests: z.number().int().nonnegative(),
@@ -159,13 +159,14 @@ export class ModbusBaseline {
     ch.requestWindow.add(e.ts);
     m.peakRequests = Math.max(m.peakRequests, ch.requestWindow.peak);
     m.functionCodes[String(e.fc)] = (m.functionCodes[String(e.fc)] ?? 0) + 1;
-    if (e.fc === 8 && req.subFunction !== undefined) addSorted(m.diagnostics, req.subFunction);
-    if (e.fc === 43 && req.mei !== undefined) addSorted(m.meiTypes, req.mei);
+    if (e.fc === 8 && Number.isInteger(req.subFunction)) addSorted(m.diagnostics, req.subFunction as number);
+    if (e.fc === 43 && Number.isInteger(req.mei)) addSorted(m.meiTypes, req.mei as number);
     const read = readOf(e.fc, req);
     if (read !== undefined) addRange((m.reads[read.table] ??= []), read.lo, read.hi);
-    for (const w of writesOf(e.fc, req)) {
-      addRange((m.writes[w.table] ??= []), w.address, w.address);
-      if (w.value === undefined || w.table === "coils") continue;
+    const span = writeSpanOf(e.fc, req);
+    if (span !== undefined) addRange((m.writes[span.table] ??= []), span.lo, span.hi);
+    for (const w of span === undefined || span.table === "coils" ? [] : writesOf(e.fc, req)) {
+      if (w.value === undefined) continue;
       const vk = `${w.table}:${w.address}`;
       if (m.values[vk] === undefined) {
         if (ch.valueCount >= MODBUS_MAX_VALUE_ADDRESSES) {

@@ -209,3 +209,32 @@ describe("opcua security ordering", () => {
     expect(isWeakerThanLearned("unknown/unknown", ["Basic256Sha256/SignAndEncrypt"])).toBe(false);
   });
 });
+
+describe("opcua analyzer on odd input", () => {
+  it("never throws on events with missing, extreme or inconsistent fields, and its model still round-trips", () => {
+    const rnd = seededRandom(7);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const a = createOpcuaAnalyzer();
+    let drafts = 0;
+    for (let i = 0; i < 3000; i++) {
+      const ts = T0 + i * 0.9;
+      const src = pick([OPERATOR, EWS, "10.9.9.9", ""]);
+      const value = opcuaValue(pick(["Double", "Int32", "Boolean", "String", "Weird"]), pick(["1", "NaN", "1e400", "", "-5", "x"]));
+      const e: OpcuaEvent = pick([
+        opcuaService({ ts, src, dst: SRV, service: pick(["Write", "Call", "Read", "Browse", "CreateSession", "ActivateSession", "Unknown(999)", ""]), status: pick(["ok", "fault", "timeout", "unsolicited"] as const),
+          securityPolicy: pick(["", POLICY_NONE, POLICY_BASIC256SHA256, "x#"]), securityMode: pick(["None", "Sign", "SignAndEncrypt", "Invalid", "unknown"] as const),
+          request: pick([undefined, {}, { writes: [{ node: "", attribute: 13, value }] }, { calls: [{ object: "o", method: "", args: [] }] }, { nodes: [], identityToken: "unknown" as const, clientUri: "" }]) }),
+        opcuaChannel(ts, src, SRV, pick(["open", "renew", "close"] as const), pick(["", POLICY_NONE, POLICY_BASIC256SHA256]), pick(["None", "Invalid", "SignAndEncrypt"] as const), { clientCertThumbprint: pick(["", "AB"]) }),
+        opcuaSecureMsg(ts, src, SRV, pick(["", POLICY_BASIC256SHA256]), pick(["Sign", "unknown", "SignAndEncrypt"] as const)),
+      ]);
+      const mode = i < 1500 ? "learning" : "detecting";
+      if (i === 1500) a.endLearning?.(analyzerContext("detecting", ts, LEARN));
+      drafts += a.observe(e, analyzerContext(mode, ts, LEARN, Math.min(ts - T0, LEARN)))?.length ?? 0;
+    }
+    expect(drafts).toBeGreaterThan(0);
+    const text = JSON.stringify(a.exportModel());
+    const b = createOpcuaAnalyzer();
+    b.importModel(JSON.parse(text));
+    expect(JSON.stringify(b.exportModel())).toBe(text);
+  });
+});

@@ -81,7 +81,8 @@ export class IntervalHistogram {
   }
 }
 
-/** Robust period summary: median interval, dispersion (IQR / 2 / median ≈ MAD/median), 99th percentile gap. */
+/** Robust period summary: median interval, dispersion (IQR / 2 / median ≈ MAD/median), 99th percentile gap. All finite
+ * (zeros when nothing was measured), so the summary survives JSON. */
 export interface PeriodSummary {
   period: number;
   dispersion: number;
@@ -90,11 +91,12 @@ export interface PeriodSummary {
 }
 
 export function summarisePeriod(h: IntervalHistogram): PeriodSummary {
+  if (h.count === 0) return { period: 0, dispersion: 0, p99: 0, samples: 0 };
   const period = h.quantile(0.5);
   const iqr = h.quantile(0.75) - h.quantile(0.25);
   return {
     period: round6(period),
-    dispersion: round6(period > 0 ? iqr / 2 / period : Infinity),
+    dispersion: round6(period > 0 ? iqr / 2 / period : 0),
     p99: round6(h.quantile(0.99)),
     samples: h.count,
   };
