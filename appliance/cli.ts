@@ -1,16 +1,18 @@
 // otwatch command line (issue 2 item 7). Commands live in appliance/commands/, one file each; adding one = one line in
 // `commands` below. No framework: node:util parseArgs inside each command.
 
+import { backtestCommand } from "./commands/backtest.ts";
+import { baselineCommand } from "./commands/baseline.ts";
 import { captureCommand } from "./commands/capture.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { type Command, UsageError } from "./commands/types.ts";
 
-const commands: readonly Command[] = [replayCommand, captureCommand];
+const commands: readonly Command[] = [replayCommand, captureCommand, backtestCommand, baselineCommand];
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
-    "otwatch — passive OT network monitor (Modbus/TCP, OPC UA)",
+    "otwatch — passive OT/IT network monitor (Modbus/TCP, OPC UA, DNS, HTTP, TLS): learns the plant's normal, flags what deviates",
     "",
     "usage: otwatch <command> [options]      otwatch <command> --help",
     "",

@@ -13,6 +13,7 @@ import { ProgressBar, type ProgressTarget } from "../../src/output/progress.ts";
 import { EventTally, formatSummary, tsOrUndefined, type RunSummary } from "../../src/output/summary.ts";
 import { dissectors as allDissectors } from "../../protocols/index.ts";
 import { type Command, UsageError } from "./types.ts";
+import { buildSensor, formatKindTable, sensorOptionSpecs, sensorOptionsUsage, wantsSensor } from "./sensor-options.ts";
 
 /** Something that consumes the event stream (learner, detectors, sinks); closed after the last event. */
 export interface EventConsumer {
@@ -32,6 +33,8 @@ export interface RunOptions {
   counters?: Counters;
   /** Where the summary and progress bar go (default process.stderr). */
   stderr?: ProgressTarget;
+  /** Called once the pipeline exists (the sensor reads its packet/flow figures for health metrics). */
+  onPipeline?: (p: Pipeline) => void;
 }
 
 export interface ReplayOptions extends RunOptions {
@@ -69,6 +72,7 @@ export class EventRun {
       counters: opts.counters ?? new Counters(),
       limits: opts.limits,
     });
+    opts.onPipeline?.(this.pipeline);
   }
 
   /** The input failed: close the event file as it is (no summary). */
@@ -121,14 +125,18 @@ export async function runReplay(opts: ReplayOptions): Promise<RunResult> {
 
 const usage = `usage: otwatch replay <file|-> [options]
 
-Reads a pcap or pcapng capture (or stdin with "-"), decodes Modbus/TCP and OPC UA, and prints a summary on stderr.
+Reads a pcap or pcapng capture (or stdin with "-"), decodes Modbus/TCP, OPC UA, DNS, HTTP and TLS, and prints a
+summary on stderr. With learning/detection options it learns the plant's normal from the first part of the capture
+(packet time), then reports anomalies, and can feed InfluxDB and MQTT.
+
+example: otwatch replay plant.pcap --config site.yaml --learn 45m --anomalies anomalies.jsonl
 
 options:
   -e, --events <file>        write one JSON line per event (flows, transactions, anomalies) ("-" for stdout)
       --summary-json <file>  also write the summary as JSON
   -q, --quiet                no summary or progress bar on stderr
   -h, --help                 this text
-`;
+${sensorOptionsUsage}`;
 
 export const replayCommand: Command = {
   name: "replay",
@@ -143,6 +151,7 @@ export const replayCommand: Command = {
         "summary-json": { type: "string" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
+        ...sensorOptionSpecs,
       },
     });
     if (values.help === true) {
@@ -151,12 +160,20 @@ export const replayCommand: Command = {
     }
     const source = positionals[0];
     if (source === undefined || positionals.length > 1) throw new UsageError("replay takes exactly one capture file (or -)");
+    const counters = new Counters();
+    const log = (m: string): void => void process.stderr.write(`${m}\n`);
+    const built = wantsSensor(values) ? buildSensor(values, counters, log) : undefined;
     await runReplay({
       source,
       eventsPath: values.events,
       summaryJson: values["summary-json"],
       quiet: values.quiet === true,
+      counters,
+      ...(built !== undefined
+        ? { consumers: [built.consumer], onPipeline: (p: Pipeline) => built.sensor.attach(p) }
+        : {}),
     });
+    if (built !== undefined && values.quiet !== true) process.stderr.write(formatKindTable(built.sensor));
     return 0;
   },
 };

@@ -1,0 +1,128 @@
+// Command-line options shared by replay, capture and backtest that turn on the sensor (learning, detection, inventory,
+// metrics, sinks): --config, --learn, --baseline, --save-baseline, --anomalies, --influx, --mqtt. Without any of them the
+// commands only decode, and nothing waits on a network.
+
+import { resolve } from "node:path";
+import type { Counters } from "../../src/core/counters.ts";
+import { loadSiteConfig } from "../../src/config/site.ts";
+import { loadBaseline, saveBaseline } from "../../src/detect/baseline-store.ts";
+import { parseDuration } from "../../src/detect/engine.ts";
+import type { Mode } from "../../src/detect/types.ts";
+import { Sensor } from "../sensor.ts";
+import type { EventConsumer } from "./replay.ts";
+import { UsageError } from "./types.ts";
+
+/** Default learning period of a replay when neither --learn nor --baseline is given. */
+export const DEFAULT_REPLAY_LEARN = "30m";
+
+export const sensorOptionSpecs = {
+  config: { type: "string", short: "c" },
+  learn: { type: "string", short: "l" },
+  baseline: { type: "string", short: "b" },
+  "save-baseline": { type: "string" },
+  anomalies: { type: "string", short: "a" },
+  influx: { type: "string" },
+  "influx-password-file": { type: "string" },
+  mqtt: { type: "string" },
+  "mqtt-username-file": { type: "string" },
+  "mqtt-password-file": { type: "string" },
+  "mqtt-ca": { type: "string" },
+  site: { type: "string" },
+  "state-dir": { type: "string" },
+  mode: { type: "string" },
+} as const;
+
+export const sensorOptionsUsage = `learning and detection (any of these turns them on):
+  -c, --config <site.yaml>   site configuration: zones (Purdue levels), conduits
+  -l, --learn <duration>     learning period from the first packet (packet time), e.g. 45m, 2h (default ${DEFAULT_REPLAY_LEARN})
+  -b, --baseline <file>      start from a saved baseline and detect from the first packet
+      --save-baseline <file> write the learned baseline at the end (readable, diffable JSON)
+  -a, --anomalies <file>     write one JSON line per anomaly
+      --mode <m>             learning | detecting (override)
+sinks (none unless given; data waits in a persistent spool under --state-dir when a server is down):
+      --influx <url>         InfluxDB 1.x (or 2.x 1.x-compat) URL, e.g. http://127.0.0.1:8086/otwatch
+      --influx-password-file <f>
+      --mqtt <url>           MQTT broker URL, e.g. mqtt://127.0.0.1:1883
+      --mqtt-username-file <f>  --mqtt-password-file <f>  --mqtt-ca <pem>
+      --site <name>          site name for MQTT topics (default: the config's site)
+      --state-dir <dir>      spools (default ./state)
+`;
+
+export type SensorOptionValues = { [K in keyof typeof sensorOptionSpecs]?: string };
+
+export function wantsSensor(v: SensorOptionValues): boolean {
+  return (Object.keys(sensorOptionSpecs) as (keyof typeof sensorOptionSpecs)[]).some((k) => v[k] !== undefined);
+}
+
+export interface BuiltSensor {
+  sensor: Sensor;
+  consumer: EventConsumer;
+}
+
+/** Builds the sensor from the options; the consumer closes it (flushes sinks) and saves the baseline if asked. */
+export function buildSensor(v: SensorOptionValues, counters: Counters, log: (m: string) => void): BuiltSensor {
+  if (v.learn !== undefined && v.baseline !== undefined) throw new UsageError("--learn and --baseline exclude each other");
+  let learnSeconds: number;
+  try {
+    learnSeconds = parseDuration(v.learn ?? DEFAULT_REPLAY_LEARN);
+  } catch (err) {
+    throw new UsageError(`--learn: ${(err as Error).message}`);
+  }
+  if (v.mode !== undefined && v.mode !== "learning" && v.mode !== "detecting") {
+    throw new UsageError(`--mode must be learning or detecting, not "${v.mode}"`);
+  }
+  const site = v.config !== undefined ? loadSiteConfig(v.config) : undefined;
+  const baseline = v.baseline !== undefined ? loadBaseline(v.baseline) : undefined;
+  const siteName = v.site ?? site?.site ?? baseline?.site ?? "default";
+  const stateDir = resolve(v["state-dir"] ?? "state");
+  const sensor = new Sensor({
+    ...(site !== undefined ? { site } : {}),
+    siteName,
+    learnSeconds,
+    ...(baseline !== undefined ? { baseline } : {}),
+    ...(v.mode !== undefined ? { mode: v.mode as Mode } : {}),
+    ...(v.anomalies !== undefined ? { anomaliesPath: v.anomalies } : {}),
+    sinks: {
+      stateDir,
+      ...(v.influx !== undefined
+        ? { influx: { url: v.influx, ...(v["influx-password-file"] ? { passwordFile: v["influx-password-file"] } : {}), log } }
+        : {}),
+      ...(v.mqtt !== undefined
+        ? {
+            mqtt: {
+              url: v.mqtt,
+              site: siteName,
+              ...(v["mqtt-username-file"] ? { usernameFile: v["mqtt-username-file"] } : {}),
+              ...(v["mqtt-password-file"] ? { passwordFile: v["mqtt-password-file"] } : {}),
+              ...(v["mqtt-ca"] ? { ca: v["mqtt-ca"] } : {}),
+              log,
+            },
+          }
+        : {}),
+    },
+    counters,
+    log,
+  });
+  const consumer: EventConsumer = {
+    onEvent: (e) => sensor.onEvent(e),
+    close: async () => {
+      await sensor.close();
+      if (v["save-baseline"] !== undefined) saveBaseline(v["save-baseline"], sensor.detection.engine.baseline(siteName));
+    },
+  };
+  return { sensor, consumer };
+}
+
+/** The closing table of a replay/backtest: anomalies by kind, records and alerts per hour of the detection period. */
+export function formatKindTable(sensor: Sensor): string {
+  const rows = sensor.summary();
+  const e = sensor.detection.engine;
+  const hours = e.detectionSeconds / 3600;
+  const lines = [
+    `anomalies by kind (detection period ${hours.toFixed(2)} h of packet time, mode ${e.mode}):`,
+    `  ${"kind".padEnd(34)}${"records".padStart(8)}${"occurrences".padStart(13)}${"per hour".padStart(10)}`,
+    ...rows.map((r) => `  ${r.kind.padEnd(34)}${String(r.records).padStart(8)}${String(r.occurrences).padStart(13)}${r.perHour.toFixed(2).padStart(10)}`),
+  ];
+  if (rows.length === 0) lines.push("  (none)");
+  return lines.join("\n") + "\n";
+}
