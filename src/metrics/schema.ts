@@ -5,7 +5,8 @@
 // Cardinality: tags hold only values from bounded sets — zone names, protocol/service names, function codes, severity,
 // kind, and host-derived channels whose number is capped by MAX_TAG_VALUES per tag (values beyond the cap become
 // OVERFLOW_TAG and are counted as `metrics.tag.overflow`), so a scan that touches thousands of hosts cannot create
-// thousands of series. Never a register address, transaction id, request id or flow id. Every number is written as an
+// thousands of series. The Influx sink may add fixed tags to every point (option `tags`, e.g. site) when several
+// sensors share one database. Never a register address, transaction id, request id or flow id. Every number is written as an
 // InfluxDB float (one field type forever: no type-conflict rejections), strings as strings.
 
 /** Length of one aggregation window, seconds of packet time. */

@@ -76,6 +76,15 @@ describe("InfluxSink (real influxd)", () => {
     await sink.close();
   });
 
+  it("adds the configured fixed tags (site) to every point", async () => {
+    const sink = new InfluxSink({ url: `${influxd.url}/site_db`, spoolDir: tempDir(), tags: { site: "plant 9" }, log });
+    sink.write([{ measurement: "sensor", tags: {}, fields: { events: 5 }, time: T0 * 1e6 }]);
+    expect(await sink.flush(10_000)).toBe(true);
+    const rows = await influxQuery(influxd.url, "site_db", "SELECT * FROM sensor GROUP BY *");
+    expect(rows).toEqual([{ measurement: "sensor", time: T0 * 1e6, tags: { site: "plant 9" }, fields: { events: 5 } }]);
+    await sink.close();
+  });
+
   it("escapes line protocol: tag values and string fields with spaces, commas, equals, quotes and backslashes", async () => {
     const sink = new InfluxSink({ url: `${influxd.url}/esc_db`, spoolDir: tempDir(), log });
     const tricky = 'a "b", c=d \\e';

@@ -31,6 +31,8 @@ export interface InfluxSinkOptions {
   /** Password (InfluxDB 2.x: an API token). Prefer passwordFile: URLs and arguments end up in process listings. */
   password?: string;
   passwordFile?: string;
+  /** Tags added to every point (e.g. { site: "plant1" } when several sensors share a database); bounded values only. */
+  tags?: Readonly<Record<string, string>>;
   /** Create database, retention policies and continuous queries (InfluxDB 1.x). False for 2.x (no CQs, DBRP by hand). */
   manageSchema?: boolean;
   rawDuration?: string;
@@ -91,7 +93,7 @@ const escString = (s: string): string => `"${STR_SPECIAL.test(s) ? s.replace(/[\
  * MetricPoint → one line of InfluxDB line protocol (timestamp in µs). Numbers are floats (no `i` suffix), non-finite
  * numbers are left out, empty tag values become "none"; undefined when no field is left.
  */
-export function toLineProtocol(p: MetricPoint): string | undefined {
+export function toLineProtocol(p: MetricPoint, extraTags?: Readonly<Record<string, string>>): string | undefined {
   let fields = "";
   for (const [k, v] of Object.entries(p.fields)) {
     let value: string;
@@ -103,9 +105,10 @@ export function toLineProtocol(p: MetricPoint): string | undefined {
   }
   if (!fields) return undefined;
   let line = escMeasurement(p.measurement);
-  const keys = Object.keys(p.tags);
+  const tags = extraTags ? { ...extraTags, ...p.tags } : p.tags;
+  const keys = Object.keys(tags);
   if (keys.length > 1) keys.sort(); // InfluxDB's preferred order (cheaper indexing)
-  for (const k of keys) line += `,${escKey(k)}=${escKey(p.tags[k] || "none")}`;
+  for (const k of keys) line += `,${escKey(k)}=${escKey(tags[k] || "none")}`;
   return `${line} ${fields} ${Math.round(p.time)}`;
 }
 
@@ -156,7 +159,7 @@ export class InfluxSink {
   write(points: readonly MetricPoint[]): void {
     const lines: string[] = [];
     for (const p of points) {
-      const line = toLineProtocol(p);
+      const line = toLineProtocol(p, this.opts.tags);
       if (line !== undefined) lines.push(line);
     }
     this.queue.push(lines);
