@@ -2,6 +2,7 @@
 // code tag; writes counted only for write function codes; channel tags go through the limiter.
 import { describe, expect, it } from "vitest";
 import { T0, modbusEvent, zoneOf } from "../../test/helpers/metric-fixtures.ts";
+import type { ModbusTransactionEvent } from "./events.ts";
 import { createModbusMetrics } from "./metrics.ts";
 
 describe("createModbusMetrics", () => {
@@ -10,7 +11,8 @@ describe("createModbusMetrics", () => {
     const ctx = { zoneOf, limit: (space: string, v: string) => (limited.push(space), v) };
     const m = createModbusMetrics();
     m.observe(modbusEvent(T0, 1, 16, "ok", 0.003), ctx);
-    m.observe({ ...modbusEvent(T0, 2, 0x90, "exception", 0.002), fc: 0x90, exception: 2 }, ctx);
+    const exception: ModbusTransactionEvent = { ...modbusEvent(T0, 2, 0x90, "exception", 0.002), exception: 2 };
+    m.observe(exception, ctx);
     m.observe(modbusEvent(T0, 3, 16, "unsolicited"), ctx);
     m.observe(modbusEvent(T0, 4, 3, "timeout"), ctx);
     const by = Object.fromEntries(m.drain(T0 * 1e6).map((p) => [p.tags.fc, p]));

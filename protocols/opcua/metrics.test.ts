@@ -30,7 +30,8 @@ describe("createOpcuaMetrics", () => {
     const m = createOpcuaMetrics();
     const secure: OpcuaSecureMessageEvent = { ...envelope, type: "opcua.secure-msg", dir: 0, channelId: 3, tokenId: 1, size: 120, chunk: "F", securityMode: "SignAndEncrypt", securityPolicy: "Basic256Sha256" };
     m.observe(secure, ctx);
-    m.observe({ ...secure, size: 80 }, ctx);
+    const secondChunk: OpcuaSecureMessageEvent = { ...secure, size: 80 };
+    m.observe(secondChunk, ctx);
     const open: OpcuaChannelEvent = { ...envelope, type: "opcua.channel", action: "open", channelId: 3, tokenId: 1, securityPolicy: "Basic256Sha256", securityMode: "SignAndEncrypt", serviceResult: 0x80010000 };
     m.observe(open, ctx);
     const err: OpcuaErrorEvent = { ...envelope, type: "opcua.error", error: 0x80820000, reason: "too large" };
