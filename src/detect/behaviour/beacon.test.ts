@@ -42,9 +42,10 @@ describe("BeaconAnalyzer", () => {
     const d = drafts[0]!;
     expect(d.severity).toBe("critical");
     expect(d.attack).toEqual(["T0869", "T1071.001"]);
-    expect(d.summary).toMatch(/^10\.20\.0\.20 → 198\.18\.5\.9:8443 \(cdn-sync\.example\.net\), \d+ connections every 2 min ± \d+ s, .*never seen in learning$/);
-    // Fires within a handful of beats, not after the whole series.
-    expect(d.ts! - (LEARN + 60)).toBeLessThan(120 * 6);
+    expect(d.summary).toMatch(/^10\.20\.0\.20 → 198\.18\.5\.9:8443 \(cdn-sync\.example\.net\), \d+ connections every 1[12]\d s ± \d+ s, .*never seen in learning$/);
+    // Fires within a handful of beats (4 from a DMZ host to the internet), not after the whole series.
+    expect(d.ts! - (LEARN + 60)).toBeLessThan(120 * 4);
+    expect(d.evidence.connections).toBe(4);
   });
 
   it("fires on other periods (30 s, 10 min) with ±10 % jitter and missed beats", () => {
@@ -53,6 +54,13 @@ describe("BeaconAnalyzer", () => {
       const drafts = drive(new BeaconAnalyzer(), [...connection({ ts: T0, src: "192.168.10.6", dst: "192.168.10.7", dport: 4840 }), ...ev], LEARN);
       expect(drafts.map((d) => `${d.kind} ${d.src} ${d.dst}`)).toEqual(["net.beacon 192.168.10.6 203.0.113.200"]);
     }
+  });
+
+  it("needs 4 beats to the internet from OT/DMZ hosts, and no fewer", () => {
+    const three = beacon("192.168.20.30", "203.0.113.210", 600, 0.05, LEARN + 10, LEARN + 600 * 2.5);
+    expect(drive(new BeaconAnalyzer(), three, LEARN)).toEqual([]);
+    const four = beacon("192.168.20.30", "203.0.113.210", 600, 0.05, LEARN + 10, LEARN + 600 * 3.5);
+    expect(drive(new BeaconAnalyzer(), four, LEARN).map((d) => d.evidence.connections)).toEqual([4]);
   });
 
   it("needs more beats from IT hosts than from OT hosts", () => {

@@ -21,7 +21,8 @@ export const BEACON_MAX_TRACKS = 20_000;
 export const BEACON_MAX_STARTS = 96;
 /** Open flows whose end (sizes) we still wait for. */
 export const BEACON_MAX_OPEN = 50_000;
-/** Beats needed before scoring: OT/DMZ sources, other sources. */
+/** Beats needed before scoring: OT/DMZ sources calling the internet or an unzoned address, other OT/DMZ calls, IT. */
+export const BEACON_MIN_BEATS_OT_OUT = 4;
 export const BEACON_MIN_BEATS_OT = 5;
 export const BEACON_MIN_BEATS_IT = 8;
 /** Score needed to fire, and the least timing score (regularity is the defining property). */
@@ -86,6 +87,9 @@ export class BeaconAnalyzer implements Analyzer {
     if (this.pairs.has(`${src}|${dst}`)) return undefined;
     const srcZone = ctx.zoneOf(src);
     const ot = isOtOrDmz(srcZone);
+    const dstZone = ctx.zoneOf(dst);
+    const out = isInternet(dstZone) || dstZone.name === "unknown";
+    const minBeats = ot ? (out ? BEACON_MIN_BEATS_OT_OUT : BEACON_MIN_BEATS_OT) : BEACON_MIN_BEATS_IT;
     // A destination the network already used in learning is only suspicious when an OT/DMZ host starts calling it.
     if (!ot && this.destinations.has(dst)) return undefined;
     const key = `${src}|${dst}|${dport}`;
@@ -97,15 +101,13 @@ export class BeaconAnalyzer implements Analyzer {
     setBounded(this.open, flow, t, BEACON_MAX_OPEN);
     t.starts.push(ts);
     if (t.starts.length > BEACON_MAX_STARTS) t.starts.shift();
-    if (t.fired || t.starts.length < (ot ? BEACON_MIN_BEATS_OT : BEACON_MIN_BEATS_IT)) return undefined;
+    if (t.fired || t.starts.length < minBeats) return undefined;
     if (t.name !== "" && this.names.has(t.name) && !ot) return undefined;
     const s = scoreBeacon(t.starts, t.sizes);
-    if (s === undefined || s.beats < (ot ? BEACON_MIN_BEATS_OT : BEACON_MIN_BEATS_IT)) return undefined;
+    if (s === undefined || s.beats < minBeats) return undefined;
     if (s.score < BEACON_MIN_SCORE || s.timing < BEACON_MIN_TIMING) return undefined;
     if (s.period < BEACON_MIN_PERIOD_S || s.period > BEACON_MAX_PERIOD_S) return undefined;
     t.fired = true;
-    const dstZone = ctx.zoneOf(dst);
-    const out = isInternet(dstZone) || dstZone.name === "unknown";
     const severity = ot ? (out ? "critical" : "high") : out ? "high" : "medium";
     const seen = this.destinations.has(dst) ? `${dst} was used by other hosts, never by ${src}` : "never seen in learning";
     const named = t.name !== "" ? ` (${t.name})` : "";

@@ -81,7 +81,7 @@ export function sortedRecord(m: Map<string, number>): Record<string, number> {
 
 /** Formats seconds for summaries: "45 s", "2 min", "1.5 h". */
 export function formatSeconds(s: number): string {
-  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 600) return `${Math.round(s)} s`;
   if (s < 7200) return `${Math.round(s / 6) / 10} min`;
   return `${Math.round(s / 360) / 10} h`;
 }
