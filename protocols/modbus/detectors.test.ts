@@ -160,6 +160,14 @@ describe("modbus new channels, rates and sweeps", () => {
     expect(ds[0]?.summary).toContain("only 192.168.7.10 used it");
   });
 
+  it("new-channel: a client in an IT zone (level 4) is critical and says so", () => {
+    const a = learnedAnalyzer();
+    const ctx = { ...analyzerContext("detecting", END + 1, LEARN), zoneOf: (ip: string) => (ip === "10.99.0.5" ? { name: "enterprise", level: 4 } : { name: "control", level: 1 }) };
+    const ds = a.observe(modbusRead(END + 1, "10.99.0.5", PLC, 1, 3, 100, 10), ctx) ?? [];
+    expect(ds.map((d) => [d.kind, d.severity])).toEqual([["modbus.new-channel", "critical"]]);
+    expect(ds[0]?.summary).toContain("10.99.0.5 (zone enterprise, level 4) sent read holding registers");
+  });
+
   it("new-channel: a known client on a new unit is medium", () => {
     const ds = detect(learnedAnalyzer(), [modbusRead(END + 1, HMI, PLC, 7, 3, 100, 10)]);
     expect(ds.map((d) => [d.kind, d.severity])).toEqual([["modbus.new-channel", "medium"]]);

@@ -1,7 +1,8 @@
 // The Modbus/TCP analyzer: learns the per-channel model (model.ts, polling.ts) while learning, and while detecting checks
-// every transaction against it. Checks and severities (README "Modbus detections"):
+// every transaction against it. Kinds and severity policy:
 //   critical  modbus.restart (FC8/1), modbus.listen-only (FC8/4), modbus.programming (vendor/user codes 65-72, 90,
-//             100-110, 125, 126) — each only when the channel never used that code/sub-function while learning
+//             100-110, 125, 126) — each only when the channel never used that code/sub-function while learning;
+//             modbus.new-channel from a client in an IT zone (Purdue level 4 or above)
 //   high      modbus.write-new-address, modbus.write-out-of-range, modbus.new-function-code for a writing code,
 //             modbus.request-flood, modbus.loss-of-view, modbus.new-channel from a host that never was a Modbus client
 //             or whose first request writes
@@ -140,7 +141,7 @@ export function createModbusAnalyzer(): Analyzer {
       out.push(draft(e, "modbus.new-function-code", writes ? "high" : "medium", writes ? ["T0855", "T0836"] : ["T0855"], `${who} ${where}; ${learned()} ${used()}`, { learned: Object.keys(ch.m.functionCodes).join(",") }, `modbus.new-function-code|${e.src}|${e.dst}|${e.fc}`));
   }
 
-  function checkNewChannel(e: ModbusTransactionEvent, out: AnomalyDraft[]): void {
+  function checkNewChannel(e: ModbusTransactionEvent, ctx: AnalyzerContext, out: AnomalyDraft[]): void {
     if (!gate.allow(`modbus.new-channel|${channelKey(e.src, e.dst, e.unit)}`, e.ts)) return;
     let knownClient = false;
     const clients = new Set<string>();
@@ -149,11 +150,14 @@ export function createModbusAnalyzer(): Analyzer {
       if (c.m.server === e.dst && c.m.unit === e.unit) clients.add(c.m.client);
     }
     const writes = WRITING_CODES.has(e.fc);
-    const sev: Severity = !knownClient || writes ? "high" : "medium";
+    // A client in an IT zone (Purdue level 4+) commanding a controller directly is the worst case of a new channel.
+    const zone = ctx.zoneOf(e.src);
+    const fromIt = zone.level >= 4;
+    const sev: Severity = fromIt ? "critical" : !knownClient || writes ? "high" : "medium";
     const others = clients.size === 0 ? "no client used it" : `only ${[...clients].sort().slice(0, 5).join(", ")} used it`;
     out.push(draft(e, "modbus.new-channel", sev, writes ? ["T0855", "T0886"] : ["T0886", "T0846"],
-      `${e.src} sent ${fcLabel(e.fc)} (FC${e.fc}) to unit ${e.unit} of ${e.dst}, a channel never seen; ${learned()} ${others}${knownClient ? "" : ` and ${e.src} was never a Modbus client`}`,
-      { knownClient, learnedClients: [...clients].sort().join(",") }));
+      `${e.src}${fromIt ? ` (zone ${zone.name}, level ${zone.level})` : ""} sent ${fcLabel(e.fc)} (FC${e.fc}) to unit ${e.unit} of ${e.dst}, a channel never seen; ${learned()} ${others}${knownClient ? "" : ` and ${e.src} was never a Modbus client`}`,
+      { knownClient, learnedClients: [...clients].sort().join(","), srcZone: zone.name }));
   }
 
   function checkRates(e: ModbusTransactionEvent, ch: ChannelState | undefined, rt: Runtime, out: AnomalyDraft[]): void {
@@ -220,7 +224,7 @@ export function createModbusAnalyzer(): Analyzer {
       const out: AnomalyDraft[] = [];
       const key = channelKey(e.src, e.dst, e.unit);
       const ch = baseline.channels.get(key);
-      if (ch === undefined && e.request !== undefined) checkNewChannel(e, out);
+      if (ch === undefined && e.request !== undefined) checkNewChannel(e, ctx, out);
       const rt = runtimeOf(key);
       checkCode(e, ch, rt, out);
       if (ch !== undefined && e.request !== undefined) {

@@ -1,8 +1,8 @@
 // The OPC UA analyzer: learns the per-channel model (model.ts) while learning; while detecting checks each service call,
-// secure-channel action and secured message against it. Kinds and severities (README "OPC UA detections"):
+// secure-channel action and secured message against it. Kinds and severity policy:
 //   high    opcua.write-new-node, opcua.call-new-method, opcua.write-out-of-range, opcua.security-downgrade,
 //           opcua.anonymous-login, opcua.new-service for Write/Call/AddNodes/DeleteNodes/AddReferences/DeleteReferences/
-//           HistoryUpdate
+//           HistoryUpdate, opcua.new-client from an IT zone (Purdue level 4+) or whose first call writes/calls
 //   medium  opcua.new-client, opcua.new-certificate, opcua.new-application, opcua.browse-storm, opcua.session-churn,
 //           opcua.new-service for reading/browsing services
 //   low     opcua.new-service for other services
@@ -77,12 +77,14 @@ export function createOpcuaAnalyzer(): Analyzer {
     return rt;
   }
 
-  function checkNewClient(e: OpcuaEvent, out: (AnomalyDraft | undefined)[]): void {
+  function checkNewClient(e: OpcuaEvent, ctx: AnalyzerContext, out: (AnomalyDraft | undefined)[]): void {
     if (!gate.wouldAllow(`opcua.new-client|${e.src}|${e.dst}:${e.dport}|`, e.ts)) return;
     const clients = [...baseline.channels.values()].filter((c) => c.m.server === e.dst && c.m.port === e.dport).map((c) => c.m.client).sort();
     const what = e.type === "opcua.service" ? `called ${e.service}` : e.type === "opcua.channel" ? `opened a secure channel` : "connected";
-    const sev: Severity = e.type === "opcua.service" && HIGH_SERVICES.has(e.service) ? "high" : "medium";
-    out.push(draft(e, "opcua.new-client", sev, ["T0886"], `${e.src} ${what} on ${e.dst}:${e.dport}, a client never seen there; ${learned()} ${clients.length === 0 ? "it had no client" : `its clients were ${list(clients)}`}`, { learnedClients: clients.join(",") }));
+    const zone = ctx.zoneOf(e.src);
+    const fromIt = zone.level >= 4;
+    const sev: Severity = fromIt || (e.type === "opcua.service" && HIGH_SERVICES.has(e.service)) ? "high" : "medium";
+    out.push(draft(e, "opcua.new-client", sev, ["T0886"], `${e.src}${fromIt ? ` (zone ${zone.name}, level ${zone.level})` : ""} ${what} on ${e.dst}:${e.dport}, a client never seen there; ${learned()} ${clients.length === 0 ? "it had no client" : `its clients were ${list(clients)}`}`, { learnedClients: clients.join(","), srcZone: zone.name }));
   }
 
   function checkRates(e: OpcuaEvent, ch: OpcuaChannelState | undefined, rt: Runtime, out: (AnomalyDraft | undefined)[]): void {
@@ -170,7 +172,7 @@ export function createOpcuaAnalyzer(): Analyzer {
       const key = opcuaChannelKey(e.src, e.dst, e.dport);
       const ch = baseline.channels.get(key);
       const out: (AnomalyDraft | undefined)[] = [];
-      if (ch === undefined) checkNewClient(e, out);
+      if (ch === undefined) checkNewClient(e, ctx, out);
       else {
         checkSecurity(e, ch, out);
         if (e.type === "opcua.channel" && e.action !== "close") checkCertificate(e, ch, e.clientCertThumbprint, out);
