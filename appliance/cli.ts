@@ -4,10 +4,11 @@
 import { backtestCommand } from "./commands/backtest.ts";
 import { baselineCommand } from "./commands/baseline.ts";
 import { captureCommand } from "./commands/capture.ts";
+import { demoCommand } from "./commands/demo.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { type Command, UsageError } from "./commands/types.ts";
 
-const commands: readonly Command[] = [replayCommand, captureCommand, backtestCommand, baselineCommand];
+const commands: readonly Command[] = [replayCommand, captureCommand, backtestCommand, baselineCommand, demoCommand];
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

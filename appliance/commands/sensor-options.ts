@@ -14,6 +14,8 @@ import { UsageError } from "./types.ts";
 
 /** Default learning period of a replay when neither --learn nor --baseline is given. */
 export const DEFAULT_REPLAY_LEARN = "30m";
+/** Raw retention of a replay's InfluxDB database: a capture's packet time is often older than the service's 30 days. */
+export const REPLAY_RAW_RETENTION = "INF";
 
 export const sensorOptionSpecs = {
   config: { type: "string", short: "c" },
@@ -23,6 +25,7 @@ export const sensorOptionSpecs = {
   anomalies: { type: "string", short: "a" },
   influx: { type: "string" },
   "influx-password-file": { type: "string" },
+  "influx-retention": { type: "string" },
   mqtt: { type: "string" },
   "mqtt-username-file": { type: "string" },
   "mqtt-password-file": { type: "string" },
@@ -42,6 +45,7 @@ export const sensorOptionsUsage = `learning and detection (any of these turns th
 sinks (none unless given; data waits in a persistent spool under --state-dir when a server is down):
       --influx <url>         InfluxDB 1.x (or 2.x 1.x-compat) URL, e.g. http://127.0.0.1:8086/otwatch
       --influx-password-file <f>
+      --influx-retention <d> raw retention policy (default INF for replays: captures are often older than 30 days)
       --mqtt <url>           MQTT broker URL, e.g. mqtt://127.0.0.1:1883
       --mqtt-username-file <f>  --mqtt-password-file <f>  --mqtt-ca <pem>
       --site <name>          site name for MQTT topics (default: the config's site)
@@ -85,7 +89,14 @@ export function buildSensor(v: SensorOptionValues, counters: Counters, log: (m: 
     sinks: {
       stateDir,
       ...(v.influx !== undefined
-        ? { influx: { url: v.influx, ...(v["influx-password-file"] ? { passwordFile: v["influx-password-file"] } : {}), log } }
+        ? {
+            influx: {
+              url: v.influx,
+              rawDuration: v["influx-retention"] ?? REPLAY_RAW_RETENTION,
+              ...(v["influx-password-file"] ? { passwordFile: v["influx-password-file"] } : {}),
+              log,
+            },
+          }
         : {}),
       ...(v.mqtt !== undefined
         ? {
