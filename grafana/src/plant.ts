@@ -65,8 +65,8 @@ export function zonesDashboard(): DashboardBuilder {
     );
   const d = baseDashboard("otwatch-zones", "otwatch / IT/OT zones", "Traffic between the plant's zones (site.yaml) and the crossings of zone boundaries.")
     .withVariable(tagVariable("src_zone", "Source zone", TRAFFIC, "src_zone"))
-    .withVariable(tagVariable("dst_zone", "Destination zone", TRAFFIC, "dst_zone"))
-    .withVariable(tagVariable("protocol", "Protocol", TRAFFIC, "protocol"))
+    .withVariable(tagVariable("dst_zone", "Destination zone", TRAFFIC, "dst_zone", [["src_zone", "src_zone"]]))
+    .withVariable(tagVariable("protocol", "Protocol", TRAFFIC, "protocol", [["src_zone", "src_zone"], ["dst_zone", "dst_zone"]]))
     .annotation(anomalyAnnotation("Zone anomalies", (q) => q.where("kind", "=~", "/^zone\\./")));
   return build(d, g);
 }
