@@ -1,5 +1,5 @@
 // Poll timing model: the learned period is robust to jitter and missed polls, irregular operator actions are not armed,
-// overdue deadlines follow max(10·P, 1.5·p99, 30 s), and the period-change verdict needs a sustained change.
+// overdue deadlines follow max(5·P, 1.5·p99, 30 s), and the period-change verdict needs a sustained change.
 import { describe, expect, it } from "vitest";
 import { LOSS_OF_VIEW_FLOOR_S, PollTracker, POLL_MIN_SAMPLES } from "./polling.ts";
 import { seededRandom } from "../../test/fixtures/ot-events.ts";
@@ -37,11 +37,11 @@ describe("PollTracker", () => {
     expect(t.armed).toBe(false);
   });
 
-  it("puts the deadline at the floor for fast polls and at 10 periods for slow ones", () => {
+  it("puts the deadline at the floor for fast polls and at 5 periods for slow ones", () => {
     const fast = learnSeries(0.5, 500, 0.05, 0);
     fast.freeze(fast.last);
     expect(fast.silenceThreshold()).toBe(LOSS_OF_VIEW_FLOOR_S);
-    const slow = learnSeries(10, 100, 0.05, 0);
+    const slow = learnSeries(20, 100, 0.05, 0);
     slow.freeze(slow.last);
     expect(slow.silenceThreshold()).toBeGreaterThan(95);
     expect(slow.silenceThreshold()).toBeLessThan(105);

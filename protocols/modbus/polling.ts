@@ -11,8 +11,10 @@ export const POLL_MIN_SAMPLES = 10;
 export const POLL_MAX_DISPERSION = 0.25;
 /** …and a period at most this: slower "polls" are operator or batch actions whose pauses are normal. */
 export const POLL_MAX_PERIOD_S = 300;
-/** A poll is overdue after max(FACTOR × period, 1.5 × learned 99th-percentile gap, FLOOR) seconds of silence. */
-export const LOSS_OF_VIEW_FACTOR = 10;
+/** A poll is overdue after max(FACTOR × period, 1.5 × learned 99th-percentile gap, FLOOR) seconds of silence: four
+ * missed polls in a row are already rare, the p99 term covers plants where they are not, the floor covers jitter of
+ * fast polls (and keeps a 0.1 s poll from alarming on a 1 s hiccup). */
+export const LOSS_OF_VIEW_FACTOR = 5;
 export const LOSS_OF_VIEW_FLOOR_S = 30;
 /** Period change: median of the last WINDOW intervals off the learned period by RATIO or more (either way). */
 export const PERIOD_CHANGE_WINDOW = 16;
