@@ -2,7 +2,7 @@
 // the flow cap held, malformed input counted, memory bounded and not growing with the packet count.
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
-import type { FuzzResult } from "./harness.ts";
+import type { FuzzResult, FuzzTarget } from "./harness.ts";
 
 /** Largest heap (bytes) a fuzz run may reach: far below the appliance's 1 GB, far above what bounded state needs. */
 export const MAX_FUZZ_HEAP = 384 * 1024 * 1024;
@@ -16,8 +16,12 @@ export function exposeGc(): () => void {
 }
 
 /** Problems with one run (empty when it passes). */
-export function checkRun(r: FuzzResult): string[] {
+export function checkRun(r: FuzzResult, t: FuzzTarget): string[] {
   const out: string[] = [];
+  const proto = t.dissectors[0]?.name ?? t.name;
+  if (t.floodRequest !== undefined && (r.counters[`weird.${proto}.flooded`] ?? 0) === 0) {
+    out.push(`${r.target}: request floods sent but the pending limit never reported (weird.${proto}.flooded = 0)`);
+  }
   if (r.internal > 0) out.push(`${r.target}: ${r.internal} internal errors`);
   if (r.escaped > 0) out.push(`${r.target}: ${r.escaped} exceptions escaped the pipeline`);
   if (r.maxActiveFlows > r.flowLimit) out.push(`${r.target}: ${r.maxActiveFlows} active flows > limit ${r.flowLimit}`);

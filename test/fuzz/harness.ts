@@ -21,6 +21,8 @@ export interface FuzzTarget {
   transport: "tcp" | "udp";
   port: number;
   seeds: readonly Seed[];
+  /** A valid request with a unique id (n): flood flows send these and never get an answer (pending-request limit). */
+  floodRequest?: (n: number) => Uint8Array;
 }
 
 export interface FuzzOptions {
@@ -51,8 +53,8 @@ export interface FuzzResult {
   counters: Record<string, number>;
 }
 
-/** Default limits for fuzz runs: a flow cap below what the driver opens, so eviction runs all the time. */
-export const FUZZ_LIMITS: Partial<PipelineLimits> = { maxFlows: 64 };
+/** Default limits for fuzz runs: a flow cap a little below the flows the driver keeps open, so eviction runs often. */
+export const FUZZ_LIMITS: Partial<PipelineLimits> = { maxFlows: 44 };
 const DEFAULT_FLOWS = 48;
 const HEAP_SAMPLE_EVERY = 4096;
 
@@ -90,6 +92,7 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
   let maxActive = 0;
   let nextPort = 1024;
   let hostSeq = 0;
+  let floodSeq = 0;
 
   const send = (f: ReturnType<FrameWriter["tcp"]>): void => {
     f.index = ++index;
@@ -113,12 +116,15 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
   const newFlow = (): DriverFlow => {
     hostSeq++;
     nextPort = nextPort >= 65535 ? 1024 : nextPort + 1;
+    const flood = rng.chance(0.05);
     const f: DriverFlow = {
       client: { ip: (10 << 24) | (1 << 16) | ((hostSeq >> 8) & 0xff) << 8 | (hostSeq & 0xff), port: nextPort },
-      server: { ip: (10 << 24) | (2 << 16) | rng.int(4), port: rng.chance(0.85) ? target.port : rng.range(1, 65535) },
+      // Some flows on a random port, found (or not) by content probes; floods stay on the well-known port so that the
+      // roles are certain.
+      server: { ip: (10 << 24) | (2 << 16) | rng.int(4), port: flood || rng.chance(0.85) ? target.port : rng.range(1, 65535) },
       seq: [rng.u32(), rng.u32()],
       left: rng.chance(0.5) ? rng.range(2, 40) : rng.range(40, 3000),
-      flood: rng.chance(0.05),
+      flood,
     };
     if (target.transport === "tcp" && rng.chance(0.5)) {
       send(w.tcp(f.client, f.server, f.seq[0], 0, TCP_SYN, EMPTY));
@@ -182,7 +188,7 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
     const r = rng.u32() & 0xffff;
     if (r < 3) ts += 400;
     else if (r < 30) ts += 11;
-    else ts += rng.int(40) / 1000;
+    else ts += rng.int(10) / 1000;
     const slot = rng.int(nFlows);
     let f = pool[slot];
     if (f === undefined || f.left <= 0) {
@@ -195,9 +201,19 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
     const group = byDir[seedDir].length > 0 ? byDir[seedDir] : target.seeds;
     let dir: Dir = seedDir;
     if (!f.flood && rng.chance(0.05)) dir = dir === 0 ? 1 : 0;
-    const n = rng.chance(0.75) ? 1 : rng.range(2, 4);
-    let msg = mutator.mutate(rng.pick(group), f.flood && rng.chance(0.9) ? "verbatim" : undefined);
-    for (let i = 1; i < n; i++) msg = join(msg, rng.chance(0.1) ? rng.bytes(rng.range(1, 16)) : mutator.mutate(rng.pick(group)));
+    let msg: Uint8Array;
+    const flood = target.floodRequest;
+    if (f.flood && flood !== undefined && rng.chance(0.95)) {
+      // A burst of unanswered requests with distinct ids: the session's pending limit must hold (packet time moves
+      // slower than the transaction timeout within a burst).
+      const reqs: Uint8Array[] = [];
+      for (let i = rng.range(20, 60); i > 0; i--) reqs.push(flood(++floodSeq));
+      msg = joinAll(reqs);
+    } else {
+      const n = rng.chance(0.75) ? 1 : rng.range(2, 4);
+      msg = mutator.mutate(rng.pick(group));
+      for (let i = 1; i < n; i++) msg = joinAll([msg, rng.chance(0.1) ? rng.bytes(rng.range(1, 16)) : mutator.mutate(rng.pick(group))]);
+    }
     if (target.transport === "udp") {
       const [src, dst] = dir === 0 ? [f.client, f.server] : [f.server, f.client];
       send(w.udp(src, dst, msg));
@@ -236,9 +252,14 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
 
 const EMPTY = new Uint8Array(0);
 
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
+function joinAll(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }

@@ -27,7 +27,7 @@ for (const t of fuzzTargets()) {
   if (only !== undefined && !only.includes(t.name)) continue;
   const short = runFuzz(t, { packets: Math.ceil(packets / 4), seed }, gc);
   const r = runFuzz(t, { packets, seed }, gc);
-  const issues = [...checkRun(short), ...checkRun(r), ...checkGrowth(short, r)];
+  const issues = [...checkRun(short, t), ...checkRun(r, t), ...checkGrowth(short, r)];
   problems.push(...issues);
   console.log(
     `${t.name.padEnd(9)} ${String(r.packets).padStart(8)} ${String(Math.round(r.packets / r.seconds)).padStart(10)} ${String(r.events).padStart(8)} ` +
