@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { EventBase } from "../../core/types.ts";
 import { DnsTunnelAnalyzer, looksEncoded, splitName } from "./dns-tunnel.ts";
-import { busyItTraffic, dnsQuery, drive, rng, T0 } from "./test-kit.ts";
+import { T0, busyItTraffic, dnsQuery, drive, plantNormalTraffic, rng } from "./test-kit.ts";
 
 const LEARN = T0 + 3600;
 const RESOLVER = "10.10.0.53";
@@ -73,7 +73,7 @@ describe("DnsTunnelAnalyzer", () => {
       cdn.push(dnsQuery({ ts: t + 2, src: "10.10.5.14", dst: RESOLVER, query: `d${randomLabel(r, 13, "0123456789abcdef")}.cloudfront.net` }));
       cdn.push(dnsQuery({ ts: t + 3, src: "10.10.5.15", dst: RESOLVER, query: `www.site${Math.floor(r() * 5000)}.example` }));
     }
-    expect(drive(new DnsTunnelAnalyzer(), [...busyItTraffic(T0, LEARN + 1800), ...cdn], LEARN)).toEqual([]);
+    expect(drive(new DnsTunnelAnalyzer(), [...busyItTraffic(T0, LEARN + 1800), ...plantNormalTraffic(T0, LEARN + 1800), ...cdn], LEARN)).toEqual([]);
   });
 
   it("stays quiet on a domain whose hashed labels were there in learning (e.g. an antivirus lookup service)", () => {

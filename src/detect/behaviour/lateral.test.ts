@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { EventBase } from "../../core/types.ts";
 import { crossesBoundary, LateralAnalyzer } from "./lateral.ts";
-import { busyItTraffic, connection, drive, T0, zoneOf } from "./test-kit.ts";
+import { T0, busyItTraffic, connection, drive, plantNormalTraffic, zoneOf } from "./test-kit.ts";
 
 const LEARN = T0 + 3600;
 
@@ -81,7 +81,7 @@ describe("LateralAnalyzer", () => {
 
   it("stays quiet on learned remote sessions, monitoring polls, busy IT traffic and the learned DMZ→SCADA session", () => {
     const a = new LateralAnalyzer();
-    expect(drive(a, [...normal(T0, T0 + 2 * 3600), ...busyItTraffic(T0, T0 + 2 * 3600)], LEARN)).toEqual([]);
+    expect(drive(a, [...normal(T0, T0 + 2 * 3600), ...busyItTraffic(T0, T0 + 2 * 3600), ...plantNormalTraffic(T0, T0 + 2 * 3600)], LEARN)).toEqual([]);
     const b = new LateralAnalyzer();
     b.importModel(JSON.parse(JSON.stringify(a.exportModel())));
     expect(drive(b, normal(LEARN, LEARN + 3600), LEARN)).toEqual([]);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { EventBase } from "../../core/types.ts";
 import { ScanAnalyzer } from "./scan.ts";
-import { arpRequest, busyItTraffic, connection, drive, T0 } from "./test-kit.ts";
+import { T0, arpRequest, busyItTraffic, connection, drive, plantNormalTraffic } from "./test-kit.ts";
 
 const LEARN = T0 + 3600;
 const PORTS = [21, 22, 23, 80, 102, 135, 139, 443, 445, 502, 1911, 2404, 3389, 4840, 20000, 44818];
@@ -74,6 +74,6 @@ describe("ScanAnalyzer", () => {
   });
 
   it("stays quiet on busy IT traffic and on normal plant traffic", () => {
-    expect(drive(new ScanAnalyzer(), [...busyItTraffic(T0, T0 + 2 * 3600), ...plantNormal(T0, T0 + 2 * 3600)], LEARN)).toEqual([]);
+    expect(drive(new ScanAnalyzer(), [...busyItTraffic(T0, T0 + 2 * 3600), ...plantNormal(T0, T0 + 2 * 3600), ...plantNormalTraffic(T0, T0 + 2 * 3600)], LEARN)).toEqual([]);
   });
 });

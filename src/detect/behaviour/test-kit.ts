@@ -200,3 +200,33 @@ export function busyItTraffic(from: number, to: number, seed = 7): EventBase[] {
   }
   return ev;
 }
+
+/**
+ * A small plant's normal shape (its own addresses, not the dev scenario's): an HMI polling two PLCs over persistent
+ * connections, a DMZ historian's long OPC UA session, an engineering workstation opening a new OPC UA session every
+ * 7.5-13 min, workstations resolving a few names every 30-180 s, RDP sessions to the DMZ jump host, gateway ARP refreshes.
+ */
+export function plantNormalTraffic(from: number, to: number, seed = 5): EventBase[] {
+  const r = rng(seed);
+  const ev: EventBase[] = [];
+  for (const plc of ["192.168.20.11", "192.168.20.12"]) {
+    ev.push(...connection({ ts: from, src: "192.168.10.5", dst: plc, dport: 502, duration: to - from, midstream: true, bytesToServer: 9_000_000, bytesToClient: 12_000_000 }));
+  }
+  ev.push(...connection({ ts: from, src: "10.20.0.20", dst: "192.168.10.7", dport: 4840, duration: to - from, midstream: true, bytesToServer: 2_000_000, bytesToClient: 30_000_000 }));
+  for (let t = from + 60; t < to; t += 450 + r() * 330) {
+    ev.push(...connection({ ts: t, src: "192.168.10.6", dst: "192.168.10.7", dport: 4840, duration: 20 + r() * 20, bytesToServer: 20_000, bytesToClient: 80_000 }));
+  }
+  const names = ["intranet.corp.example", "mail.corp.example", "erp.corp.example", "www.vendor.example", "updates.vendor.example"];
+  for (let w = 0; w < 5; w++) {
+    for (let t = from + r() * 60; t < to; t += 30 + r() * 150) {
+      const src = `10.10.8.${31 + w}`;
+      ev.push(...connection({ ts: t, src, dst: "10.10.0.53", dport: 53, transport: "udp", bytesToServer: 70, bytesToClient: 130 }));
+      ev.push(dnsQuery({ ts: t, src, dst: "10.10.0.53", query: names[Math.floor(r() * names.length)]! }));
+    }
+  }
+  for (let t = from + 300; t < to; t += 1200 + r() * 1200) {
+    ev.push(...connection({ ts: t, src: `10.10.8.${31 + Math.floor(r() * 3)}`, dst: "10.20.0.30", dport: 3389, duration: 300 + r() * 900, bytesToServer: 400_000, bytesToClient: 3_000_000 }));
+  }
+  for (let t = from; t < to; t += 120) ev.push(arpRequest({ ts: t, senderIp: "192.168.20.1", targetIp: `192.168.20.${11 + (Math.floor(t / 120) % 2)}` }));
+  return ev;
+}
