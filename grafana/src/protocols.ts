@@ -65,10 +65,13 @@ export function opcuaDashboard(): DashboardBuilder {
     .add(bars("Calls per service", "Service calls per interval, per service.", series(perWindow("calls", "sum", "service"), "$tag_service")), 12, 8)
     .add(lines("Response time p50 per service", "Median response time per window (mean over the interval).", "s", series(perWindow("rtt_p50", "mean", "service"), "$tag_service")), 12, 8)
     .add(lines("Response time p95 per service", "95th percentile response time per window (max over the interval).", "s", series(perWindow("rtt_p95", "max", "service"), "$tag_service")), 12, 8)
-    .add(bars("Faults per service", "ServiceFaults and bad results per interval.", series(perWindow("faults", "sum", "service"), "$tag_service")), 8, 8)
-    .add(bars("Timeouts per channel", "Requests never answered, per interval.", series(perWindow("timeouts", "sum", "channel"), "$tag_channel")), 8, 8)
+    .add(bars("Faults per service", "ServiceFaults and bad results per interval.", series(perWindow("faults", "sum", "service"), "$tag_service")), 12, 8)
+    .add(bars("Timeouts per channel", "Requests never answered, per interval.", series(perWindow("timeouts", "sum", "channel"), "$tag_channel")), 12, 8)
+    .add(bars("Secure channel bytes", "Bytes of signed/encrypted MSG chunks ('(secure)': services are not readable), per channel and security mode.",
+      series(InfluxQuery.from(OPCUA).whereVar("server", "server").whereVar("channel", "channel").where("service", "=", "(secure)")
+        .select("sum", "bytes").groupByTime().groupBy("channel", "security_mode").fill("none"), "$tag_channel $tag_security_mode")).unit("decbytes"), 12, 8)
     .add(timeline("Security mode per channel", "Message security mode of each channel's traffic over time (None, Sign, SignAndEncrypt).",
-      series(o().select("sum", "calls").groupByTime().groupBy("channel", "security_mode").fill("none"), "$tag_channel $tag_security_mode")), 8, 8)
+      series(o().select("sum", "calls").groupByTime().groupBy("channel", "security_mode").fill("none"), "$tag_channel $tag_security_mode")), 12, 8)
     .add(
       tablePanel(
         "Channels, services and security modes",

@@ -145,11 +145,13 @@ export async function replayScenario(o: ScenarioReplayOptions): Promise<Scenario
   };
 }
 
-/** The labelled scenario's learning period (seconds after the first packet). */
-export function learnSecondsOf(labelsPath: string): number {
-  const labels = JSON.parse(readFileSync(labelsPath, "utf8")) as { learn_until_offset_s?: number };
-  if (typeof labels.learn_until_offset_s !== "number") throw new Error(`${labelsPath}: no learn_until_offset_s`);
-  return labels.learn_until_offset_s;
+/** The labelled scenario's learning period: seconds after the first packet, and its end in epoch seconds. */
+export function scenarioLabels(labelsPath: string): { learnSeconds: number; learnUntil: number } {
+  const labels = JSON.parse(readFileSync(labelsPath, "utf8")) as { learn_until_offset_s?: number; learn_until_epoch?: number };
+  if (typeof labels.learn_until_offset_s !== "number" || typeof labels.learn_until_epoch !== "number") {
+    throw new Error(`${labelsPath}: no learn_until_offset_s / learn_until_epoch`);
+  }
+  return { learnSeconds: labels.learn_until_offset_s, learnUntil: labels.learn_until_epoch };
 }
 
 export const scenarioFiles = (scenarios: string) => ({
