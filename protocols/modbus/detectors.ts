@@ -95,12 +95,12 @@ export function createModbusAnalyzer(): Analyzer {
     if (n < FUNCTION_SWEEP_MIN && e.ts > rt.sweepingUntil) return false;
     if (n >= FUNCTION_SWEEP_MIN) rt.sweepingUntil = e.ts + 5 * SWEEP_WINDOW_S;
     if (gate.allow(`modbus.function-code-sweep|${e.src}|${e.dst}|${e.unit}`, e.ts))
-      out.push(draft(e, "modbus.function-code-sweep", "medium", ["T0888", "T0846"], `${e.src} tried ${n} function codes never used on unit ${e.unit} of ${e.dst} within ${SWEEP_WINDOW_S} s (last FC${e.fc}); ${learned()} it used ${ch0(e)}`, { functions: n }));
+      out.push(draft(e, "modbus.function-code-sweep", "medium", ["T0888", "T0846"], `${e.src} tried ${n} function codes never used on unit ${e.unit} of ${e.dst} within ${SWEEP_WINDOW_S} s (last FC${e.fc}); ${learned()} it used ${learnedFunctions(baseline.get(e.src, e.dst, e.unit))}`, { functions: n }));
     return true;
   }
 
-  function ch0(e: ModbusTransactionEvent): string {
-    const ch = baseline.get(e.src, e.dst, e.unit);
+  /** "FC2, FC3, FC6": the function codes a channel used while learning. */
+  function learnedFunctions(ch: ChannelState | undefined): string {
     return ch === undefined ? "no function on this channel" : Object.keys(ch.m.functionCodes).map((f) => `FC${f}`).join(", ");
   }
 
@@ -111,7 +111,7 @@ export function createModbusAnalyzer(): Analyzer {
     const key = channelKey(e.src, e.dst, e.unit);
     const who = `${e.src} sent ${fcLabel(e.fc)} (FC${e.fc})`;
     const where = `to unit ${e.unit} of ${e.dst}`;
-    const used = (): string => (ch === undefined ? "it never used this channel" : `it used only ${Object.keys(ch.m.functionCodes).map((f) => `FC${f}`).join(", ")}`);
+    const used = (): string => (ch === undefined ? "it never used this channel" : `it used only ${learnedFunctions(ch)}`);
     if (e.fc === 8) {
       const sub = Number.isInteger(req.subFunction) ? (req.subFunction as number) : -1;
       if (ch?.hasFc(8) && ch.m.diagnostics.includes(sub)) return;
