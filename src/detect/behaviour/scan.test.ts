@@ -73,6 +73,16 @@ describe("ScanAnalyzer", () => {
     expect(drive(b, after, LEARN)).toEqual([]);
   });
 
+  it("ignores unanswered discovery traffic to multicast and broadcast groups", () => {
+    const ev: EventBase[] = [];
+    for (let i = 0; i < 40; i++) {
+      ev.push(...connection({ ts: LEARN + 10 + i, src: "10.10.5.70", dst: `239.255.${i}.250`, dport: 1900, transport: "udp", bytesToServer: 200, bytesToClient: 0 }));
+      ev.push(...connection({ ts: LEARN + 10 + i, src: "10.10.5.70", dst: `ff02::${i.toString(16)}`, dport: 5353 + i, transport: "udp", bytesToServer: 200, bytesToClient: 0 }));
+    }
+    for (const e of ev) if (e.type === "flow.end") Object.assign(e, { pktsToClient: 0 });
+    expect(drive(new ScanAnalyzer(), ev, LEARN)).toEqual([]);
+  });
+
   it("stays quiet on busy IT traffic and on normal plant traffic", () => {
     expect(drive(new ScanAnalyzer(), [...busyItTraffic(T0, T0 + 2 * 3600), ...plantNormal(T0, T0 + 2 * 3600), ...plantNormalTraffic(T0, T0 + 2 * 3600)], LEARN)).toEqual([]);
   });

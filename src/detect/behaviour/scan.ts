@@ -53,9 +53,16 @@ function newWindow(start: number, firedUntil = 0, arpFiredUntil = 0): ScanWindow
   return { start, targets: new Set(), perPort: new Map(), perHost: new Map(), hostHits: new Map(), halfOpen: 0, rejected: 0, firedUntil, arpTargets: new Set(), arpFiredUntil };
 }
 
-/** A flow that only probed: rejected, half-open, no client payload (TCP), or unanswered (UDP). */
+/** Multicast and limited-broadcast destinations: discovery chatter (mDNS, SSDP, LLMNR, DHCP) is never answered in kind. */
+export function isGroupAddress(ip: string): boolean {
+  if (ip.includes(":")) return ip.toLowerCase().startsWith("ff");
+  const first = Number(ip.slice(0, ip.indexOf(".")));
+  return (first >= 224 && first <= 239) || ip === "255.255.255.255";
+}
+
+/** A flow that only probed: rejected, half-open, no client payload (TCP), or unanswered (UDP, not to a group address). */
 export function isProbe(e: FlowEndEvent): boolean {
-  if (e.midstream) return false;
+  if (e.midstream || isGroupAddress(e.dst)) return false;
   if (e.transport === "udp") return e.pktsToClient === 0;
   return e.rejected || !e.established || !carriedClientPayload(e);
 }
