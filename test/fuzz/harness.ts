@@ -53,8 +53,8 @@ export interface FuzzResult {
   counters: Record<string, number>;
 }
 
-/** Default limits for fuzz runs: a flow cap a little below the flows the driver keeps open, so eviction runs often. */
-export const FUZZ_LIMITS: Partial<PipelineLimits> = { maxFlows: 44 };
+/** Default limits for fuzz runs: a flow cap just above the flows the driver keeps open; scan bursts push past it. */
+export const FUZZ_LIMITS: Partial<PipelineLimits> = { maxFlows: 56 };
 const DEFAULT_FLOWS = 48;
 const HEAP_SAMPLE_EVERY = 4096;
 
@@ -94,10 +94,12 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
   let hostSeq = 0;
   let floodSeq = 0;
 
+  /** Lost and damaged frames and segments, off for flood flows (a gap would reset what they are testing). */
+  let hostile = true;
   const send = (f: ReturnType<FrameWriter["tcp"]>): void => {
     f.index = ++index;
     f.ts = ts;
-    if (rng.chance(0.01)) w.corrupt(rng);
+    if (hostile && rng.chance(0.01)) w.corrupt(rng);
     try {
       pipeline.handleFrame(f);
     } catch (err) {
@@ -123,7 +125,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
       // roles are certain.
       server: { ip: (10 << 24) | (2 << 16) | rng.int(4), port: flood || rng.chance(0.85) ? target.port : rng.range(1, 65535) },
       seq: [rng.u32(), rng.u32()],
-      left: rng.chance(0.5) ? rng.range(2, 40) : rng.range(40, 3000),
+      // Floods: enough bursts to pass the pending limit, not so many that they crowd out everything else.
+      left: flood ? rng.range(20, 40) : rng.chance(0.5) ? rng.range(2, 40) : rng.range(40, 3000),
       flood,
     };
     if (target.transport === "tcp" && rng.chance(0.5)) {
@@ -166,7 +169,7 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
       [segs[i], segs[i + 1]] = [segs[i + 1]!, segs[i]!];
     }
     if (segs.length > 0 && rng.chance(0.03)) segs.splice(rng.int(segs.length), 0, segs[rng.int(segs.length)]!);
-    if (segs.length > 1 && rng.chance(0.01)) segs.splice(rng.int(segs.length), 1);
+    if (hostile && segs.length > 1 && rng.chance(0.01)) segs.splice(rng.int(segs.length), 1);
     const ack = f.seq[dir === 0 ? 1 : 0];
     for (const [a, e] of segs) {
       if (rng.chance(0.01) && a > 4) {
@@ -178,7 +181,7 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
       send(w.tcp(src, dst, (base + a) >>> 0, ack, TCP_PSH | TCP_ACK, bytes.subarray(a, e)));
     }
     f.seq[dir] = (base + bytes.length) >>> 0;
-    if (rng.chance(0.005)) f.seq[dir] = (f.seq[dir] + rng.range(1, 5000)) >>> 0;
+    if (hostile && rng.chance(0.005)) f.seq[dir] = (f.seq[dir] + rng.range(1, 5000)) >>> 0;
   };
 
   const pool: DriverFlow[] = [];
@@ -189,6 +192,13 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
     if (r < 3) ts += 400;
     else if (r < 30) ts += 11;
     else ts += rng.int(10) / 1000;
+    if (target.transport === "tcp" && rng.chance(0.002)) {
+      // A SYN scan: half-open flows fill the table, so the flow cap and eviction are exercised.
+      const scanner: Endpoint = { ip: (10 << 24) | (9 << 16) | rng.int(256), port: rng.range(1024, 65535) };
+      for (let i = rng.range(5, 30); i > 0; i--) {
+        send(w.tcp(scanner, { ip: (10 << 24) | (2 << 16) | rng.int(4), port: rng.range(1, 65535) }, rng.u32(), 0, TCP_SYN, EMPTY));
+      }
+    }
     const slot = rng.int(nFlows);
     let f = pool[slot];
     if (f === undefined || f.left <= 0) {
@@ -203,7 +213,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
     if (!f.flood && rng.chance(0.05)) dir = dir === 0 ? 1 : 0;
     let msg: Uint8Array;
     const flood = target.floodRequest;
-    if (f.flood && flood !== undefined && rng.chance(0.95)) {
+    hostile = !f.flood;
+    if (f.flood && flood !== undefined) {
       // A burst of unanswered requests with distinct ids: the session's pending limit must hold (packet time moves
       // slower than the transaction timeout within a burst).
       const reqs: Uint8Array[] = [];

@@ -5,8 +5,7 @@
 // - OPC UA: every TCP payload of the shared OPC UA captures (HEL/ACK/OPN/MSG/CLO with real service bodies, Part 6 §7.1),
 //   plus built HEL/ACK/ERR/OPN messages.
 // - DNS (RFC 1035 §4.1), HTTP/1.1 (RFC 9112), TLS ClientHello/ServerHello (RFC 8446 §4.1.2–4.1.3): built here.
-import { readFileSync } from "node:fs";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Counters } from "../../src/core/counters.ts";
 import type { Dir } from "../../src/core/types.ts";
@@ -22,20 +21,53 @@ const be = (off: number, size: 1 | 2 | 3 | 4): LengthField => ({ off, size, le: 
 const le = (off: number, size: 1 | 2 | 3 | 4): LengthField => ({ off, size, le: true });
 
 /** TCP/UDP payloads to or from `port` in every capture of a shared folder; dir 0 when sent to the port. */
-export function capturePayloads(folder: string, port: number): { dir: Dir; bytes: Uint8Array }[] {
+export function capturePayloads(folder: string, port: number): { dir: Dir; bytes: Uint8Array; flow: string }[] {
   const dir = sharedPath("pcaps", folder);
-  const out: { dir: Dir; bytes: Uint8Array }[] = [];
+  const out: { dir: Dir; bytes: Uint8Array; flow: string }[] = [];
   const pkt = createPacket();
   const counters = new Counters();
   for (const f of readdirSync(dir).sort()) {
     if (!/\.(pcap|pcapng|cap)$/.test(f)) continue;
     const reader = new CaptureReader((frame) => {
       if (!decodeFrame(frame, pkt, counters) || pkt.payload.length === 0) return;
-      if (pkt.dstPort === port) out.push({ dir: 0, bytes: pkt.payload.slice() });
-      else if (pkt.srcPort === port) out.push({ dir: 1, bytes: pkt.payload.slice() });
+      const d: Dir | undefined = pkt.dstPort === port ? 0 : pkt.srcPort === port ? 1 : undefined;
+      if (d === undefined) return;
+      const flow = `${f}/${d === 0 ? pkt.srcPort : pkt.dstPort}/${d}`;
+      out.push({ dir: d, bytes: pkt.payload.slice(), flow });
     }, counters);
     reader.push(new Uint8Array(readFileSync(join(dir, f))));
     reader.end();
+  }
+  return out;
+}
+
+/**
+ * Whole messages: the payloads of each flow direction joined in capture order and cut where `pduLength` says (-1 when
+ * the header is impossible: that direction's rest is dropped). Segment-cut payloads then become complete messages.
+ */
+export function captureMessages(folder: string, port: number, headerLen: number, pduLength: (b: Uint8Array) => number): { dir: Dir; bytes: Uint8Array }[] {
+  const streams = new Map<string, { dir: Dir; parts: Uint8Array[] }>();
+  for (const p of capturePayloads(folder, port)) {
+    const s = streams.get(p.flow) ?? { dir: p.dir, parts: [] };
+    s.parts.push(p.bytes);
+    streams.set(p.flow, s);
+  }
+  const out: { dir: Dir; bytes: Uint8Array }[] = [];
+  const seen = new Set<string>();
+  for (const { dir, parts } of streams.values()) {
+    const all = concat(...parts);
+    let o = 0;
+    while (o + headerLen <= all.length) {
+      const n = pduLength(all.subarray(o, o + headerLen));
+      if (n < headerLen || o + n > all.length) break;
+      const msg = all.slice(o, o + n);
+      const key = Buffer.from(msg).toString("hex");
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push({ dir, bytes: msg });
+      }
+      o += n;
+    }
   }
   return out;
 }
@@ -91,7 +123,15 @@ export function modbusSeeds(): Seed[] {
     seeds.push({ dir: 0, bytes: q, lengths: modbusLengths(q, true) }, { dir: 1, bytes: r, lengths: modbusLengths(r, false) });
   });
   seeds.push({ dir: 0, bytes: adu(7, 1, "03 0000 0001", 0x1234), lengths: [be(4, 2)] });
-  for (const p of capturePayloads("modbus", 502)) seeds.push({ ...p, lengths: p.bytes.length >= 7 ? modbusLengths(p.bytes, p.dir === 0) : [] });
+  const mbapLength = (h: Uint8Array): number => 6 + (((h[4] ?? 0) << 8) | (h[5] ?? 0));
+  // One real message per (direction, function code, length): the big capture repeats a few polls thousands of times.
+  const kinds = new Set<string>();
+  for (const p of captureMessages("modbus", 502, 7, mbapLength)) {
+    const kind = `${p.dir}/${p.bytes[7]}/${p.bytes.length}`;
+    if (kinds.has(kind)) continue;
+    kinds.add(kind);
+    seeds.push({ ...p, lengths: modbusLengths(p.bytes, p.dir === 0) });
+  }
   return seeds;
 }
 
@@ -115,7 +155,11 @@ export function opcuaSeeds(): Seed[] {
     { dir: 1 as Dir, bytes: err(0x80010000, "BadUnexpectedError") },
     { dir: 0 as Dir, bytes: opn(0, 1, openRequest(1, 0, 1, 600000)) },
   ];
-  return [...built, ...capturePayloads("opcua", 4840)].map((p) => ({ ...p, lengths: opcuaLengths(p.bytes) }));
+  const uaSize = (h: Uint8Array): number => new DataView(h.buffer, h.byteOffset, 8).getUint32(4, true);
+  const whole = captureMessages("opcua", 4840, 8, uaSize);
+  // Raw segments too: a few captures start mid-message or have gaps, which whole-message cutting drops.
+  const raw = capturePayloads("opcua", 4840).map(({ dir, bytes }) => ({ dir, bytes }));
+  return [...built, ...whole, ...raw].map((p) => ({ dir: p.dir, bytes: p.bytes, lengths: opcuaLengths(p.bytes) }));
 }
 
 function dnsName(name: string): Uint8Array {
