@@ -103,6 +103,8 @@ export async function startOpcuaPlant(spec: OpcuaPlantSpec): Promise<OpcuaPlant>
       dataType: v.type,
       accessLevel: v.writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
       userAccessLevel: v.writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
+      // Getter-backed values: without it node-opcua clamps sampling to 1 s (warning W30).
+      minimumSamplingInterval: 50,
       value: {
         get: () => {
           let cur = values.get(v.id)!;
