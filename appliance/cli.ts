@@ -6,9 +6,10 @@ import { baselineCommand } from "./commands/baseline.ts";
 import { captureCommand } from "./commands/capture.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { replayCommand } from "./commands/replay.ts";
+import { runCommand } from "./commands/run.ts";
 import { type Command, UsageError } from "./commands/types.ts";
 
-const commands: readonly Command[] = [replayCommand, captureCommand, backtestCommand, baselineCommand, demoCommand];
+const commands: readonly Command[] = [replayCommand, captureCommand, backtestCommand, baselineCommand, demoCommand, runCommand];
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -9,7 +9,7 @@ import type { EventBase, Ts } from "../src/core/types.ts";
 import type { SiteConfig } from "../src/config/site.ts";
 import { createDetection, summarizeByKind, type Detection, type KindSummary } from "../src/detect/setup.ts";
 import type { Baseline } from "../src/detect/baseline-store.ts";
-import type { Anomaly, Mode } from "../src/detect/types.ts";
+import type { Analyzer, Anomaly, Mode } from "../src/detect/types.ts";
 import { MetricsAggregator, type AssetSummary, type SensorSnapshot } from "../src/metrics/aggregator.ts";
 import { openSinks, type Sinks, type SinksOptions } from "../src/sinks/index.ts";
 import type { Pipeline } from "../src/pipeline.ts";
@@ -35,6 +35,15 @@ export interface SensorOptions {
   captureDrops?: () => number;
   onAnomaly?: (a: Anomaly) => void;
   log?: (msg: string) => void;
+  /** After the final flush at close, fill InfluxDB's long retention once (replays of captures older than the CQ window). */
+  downsampleOnClose?: boolean;
+  /** Analyzers added after the protocol and behaviour ones (the service's sensor-health checks). */
+  extraAnalyzers?: readonly Analyzer[];
+  /**
+   * With a baseline saved while learning (service restart): keep learning from the first packet on, with the models
+   * loaded, until `learnSeconds` in all are learned, instead of detecting at once.
+   */
+  resumeLearning?: boolean;
 }
 
 /** Line-buffered anomaly writer: anomalies are rare, so each goes out at once (a crash loses none already reported). */
@@ -48,7 +57,8 @@ class AnomalyFile {
 }
 
 export class Sensor {
-  readonly detection: Detection;
+  private current: Detection;
+  private resumePending: boolean;
   readonly aggregator: MetricsAggregator;
   readonly sinks: Sinks | undefined;
   readonly siteName: string;
@@ -57,6 +67,7 @@ export class Sensor {
   private readonly published = new Map<string, string>();
   private lastMode: Mode | undefined;
   private lastStatusTs = Number.NEGATIVE_INFINITY;
+  private sinkFailing = false;
 
   constructor(private readonly opts: SensorOptions) {
     this.siteName = opts.siteName ?? opts.site?.site ?? "default";
@@ -64,21 +75,13 @@ export class Sensor {
     this.sinks = opts.sinks !== undefined && (opts.sinks.influx !== undefined || opts.sinks.mqtt !== undefined)
       ? openSinks(opts.sinks)
       : undefined;
-    this.detection = createDetection({
-      ...(opts.site !== undefined ? { site: opts.site } : {}),
-      learnSeconds: opts.learnSeconds,
-      analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers()],
-      onAnomaly: (a) => this.onAnomaly(a),
-      ...(opts.baseline !== undefined ? { baseline: opts.baseline } : {}),
-      ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
-      ...(opts.reemitSeconds !== undefined ? { reemitSeconds: opts.reemitSeconds } : {}),
-      counters: opts.counters,
-    });
-    const zones = this.detection.zones;
+    const resumed = opts.baseline !== undefined && opts.resumeLearning === true ? opts.baseline.learn.learnedSeconds : 0;
+    this.current = this.createDetection(opts.site, opts.baseline, opts.mode, resumed);
+    this.resumePending = opts.baseline !== undefined && opts.resumeLearning === true;
     this.aggregator = new MetricsAggregator({
-      zoneOf: (ip) => zones.zoneOf(ip),
+      zoneOf: (ip) => this.current.zones.zoneOf(ip),
       onBatch: (points) => {
-        this.sinks?.writePoints(points);
+        this.guardSinks(() => this.sinks?.writePoints(points));
         this.publishStatusAndAssets();
       },
       contributors: createMetricContributors(),
@@ -88,18 +91,61 @@ export class Sensor {
     });
   }
 
+  get detection(): Detection {
+    return this.current;
+  }
+
+  /** `learned`: seconds already learned when learning resumes; it runs only for the rest of the period. */
+  private createDetection(site: SiteConfig | undefined, baseline: Baseline | undefined, mode: Mode | undefined, learned: number): Detection {
+    const o = this.opts;
+    return createDetection({
+      ...(site !== undefined ? { site } : {}),
+      learnSeconds: Math.max(0, o.learnSeconds - learned),
+      analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers(), ...(o.extraAnalyzers ?? [])],
+      onAnomaly: (a) => this.onAnomaly(a),
+      ...(baseline !== undefined ? { baseline } : {}),
+      ...(mode !== undefined ? { mode } : {}),
+      ...(o.reemitSeconds !== undefined ? { reemitSeconds: o.reemitSeconds } : {}),
+      counters: o.counters,
+    });
+  }
+
+  /**
+   * New zones/conduits while running (SIGHUP): detection is rebuilt from the current baseline with the new site config,
+   * in the same mode (learning goes on for what is left). The inventory and ongoing anomaly aggregates start afresh.
+   */
+  reconfigure(site: SiteConfig): void {
+    const old = this.current.engine;
+    const now = old.packetTime;
+    const learning = old.mode === "learning";
+    const baseline = old.baseline(this.siteName);
+    this.opts.site = site;
+    this.current = this.createDetection(site, baseline, undefined, learning ? baseline.learn.learnedSeconds : 0);
+    this.resumePending = learning;
+    if (learning && Number.isFinite(now)) this.resumeAt(now);
+  }
+
+  /** A saved learning baseline was loaded (mode detecting): learning goes on from packet time `ts`. */
+  private resumeAt(ts: Ts): void {
+    this.resumePending = false;
+    this.current.tick(ts);
+    this.current.engine.setMode("learning");
+  }
+
   /** The pipeline whose packets/bytes/flows feed sensor health. */
   attach(pipeline: Pipeline): void {
     this.pipeline = pipeline;
   }
 
   onEvent(e: EventBase): void {
+    if (this.resumePending) this.resumeAt(e.ts);
     this.detection.observe(e);
     this.aggregator.observe(e);
   }
 
   /** Packet time advanced without events (live mode idle timers). */
   tick(ts: Ts): void {
+    if (this.resumePending) this.resumeAt(ts);
     this.detection.tick(ts);
     this.aggregator.tick(ts);
   }
@@ -110,7 +156,7 @@ export class Sensor {
 
   learningProgress(): number {
     const e = this.detection.engine;
-    if (e.mode === "detecting") return 1;
+    if (e.mode === "detecting" && !this.resumePending) return 1;
     return this.opts.learnSeconds > 0 ? Math.min(1, e.learnedSeconds / this.opts.learnSeconds) : 1;
   }
 
@@ -127,6 +173,7 @@ export class Sensor {
     if (this.sinks !== undefined) {
       const ok = await this.sinks.flush(30_000);
       if (!ok) this.opts.log?.("otwatch: sinks did not deliver everything; the rest waits in the spool");
+      else if (this.opts.downsampleOnClose === true) await this.sinks.influx?.downsampleAll();
       await this.sinks.close();
     }
   }
@@ -134,8 +181,29 @@ export class Sensor {
   private onAnomaly(a: Anomaly): void {
     this.anomalyFile?.write(a);
     this.aggregator.observeAnomaly(a);
-    this.sinks?.publishAnomaly(a);
+    this.guardSinks(() => this.sinks?.publishAnomaly(a));
     this.opts.onAnomaly?.(a);
+  }
+
+  /**
+   * A spool append that fails (disk full: ENOSPC, EIO) must not stop detection: the item is lost, counted
+   * (`sink.append.failed`) and logged once per failure streak; the sinks keep delivering what they hold.
+   */
+  private guardSinks(fn: () => void): void {
+    try {
+      fn();
+      if (this.sinkFailing) {
+        this.sinkFailing = false;
+        this.opts.log?.("otwatch: spool writable again");
+      }
+    } catch (err) {
+      this.opts.counters.add("sink.append.failed");
+      if (!this.sinkFailing) {
+        this.sinkFailing = true;
+        const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+        this.opts.log?.(`otwatch: cannot append to the spool (${code}): metrics and anomaly messages are lost until it is writable; detection goes on`);
+      }
+    }
   }
 
   private snapshot(): SensorSnapshot {
@@ -174,7 +242,7 @@ export class Sensor {
     if (force || e.mode !== this.lastMode || e.packetTime - this.lastStatusTs >= 60) {
       this.lastMode = e.mode;
       this.lastStatusTs = e.packetTime;
-      sinks.setStatus({ mode: e.mode, learningProgress: this.learningProgress() });
+      this.guardSinks(() => sinks.setStatus({ mode: e.mode, learningProgress: this.learningProgress() }));
     }
     for (const a of this.detection.inventory.snapshot()) {
       const flat = {
@@ -192,7 +260,7 @@ export class Sensor {
       const text = JSON.stringify(flat);
       if (this.published.get(a.ip) === text) continue;
       this.published.set(a.ip, text);
-      sinks.publishAsset({ ...flat, last_seen: a.last_seen });
+      this.guardSinks(() => sinks.publishAsset({ ...flat, last_seen: a.last_seen }));
     }
   }
 }
