@@ -4,6 +4,7 @@
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as bargauge from "@grafana/grafana-foundation-sdk/bargauge";
 import * as common from "@grafana/grafana-foundation-sdk/common";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as tablePanel from "@grafana/grafana-foundation-sdk/table";
@@ -77,9 +78,17 @@ export function barGauge(title: string, description: string, unit: string, calc:
   return withTargets(p, targets);
 }
 
-/** Discrete values over time (learning progress, security modes). */
-export function timeline(title: string, description: string, ...targets: Target[]): statetimeline.PanelBuilder {
-  const p = new statetimeline.PanelBuilder().title(title).description(description).datasource(INFLUX_DS).showValue(common.VisibilityMode.Never);
+/** One row per series, coloured where the series has a non-zero value ("in use"), empty where it has none. */
+export function activity(title: string, description: string, ...targets: Target[]): statetimeline.PanelBuilder {
+  const p = new statetimeline.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(INFLUX_DS)
+    .showValue(common.VisibilityMode.Never)
+    .mappings([
+      { type: dashboard.MappingType.RangeToText, options: { from: 1e-9, to: null, result: { text: "in use", color: "green" } } },
+      { type: dashboard.MappingType.ValueToText, options: { "0": { text: "idle", color: "transparent" } } },
+    ]);
   return withTargets(p, targets);
 }
 

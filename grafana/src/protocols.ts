@@ -5,7 +5,7 @@ import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard
 import { MODBUS, OPCUA } from "../../src/metrics/schema.ts";
 import { Grid, anomalyAnnotation, baseDashboard, series, table, tagVariable } from "../lib/grafana.ts";
 import { InfluxQuery } from "../lib/influxql.ts";
-import { bars, lines, single, table as tablePanel, timeline } from "../lib/panels.ts";
+import { activity, bars, lines, single, table as tablePanel } from "../lib/panels.ts";
 
 function build(d: DashboardBuilder, g: Grid): DashboardBuilder {
   for (const p of g.panels) d.withPanel(p);
@@ -70,7 +70,7 @@ export function opcuaDashboard(): DashboardBuilder {
     .add(bars("Secure channel bytes", "Bytes of signed/encrypted MSG chunks ('(secure)': services are not readable), per channel and security mode.",
       series(InfluxQuery.from(OPCUA).whereVar("server", "server").whereVar("channel", "channel").where("service", "=", "(secure)")
         .select("sum", "bytes").groupByTime().groupBy("channel", "security_mode").fill("none"), "$tag_channel $tag_security_mode")).unit("decbytes"), 12, 8)
-    .add(timeline("Security mode per channel", "Message security mode of each channel's traffic over time (None, Sign, SignAndEncrypt).",
+    .add(activity("Security mode per channel", "Which message security mode (None, Sign, SignAndEncrypt) each channel used when: one row per channel and mode.",
       series(o().select("sum", "calls").groupByTime().groupBy("channel", "security_mode").fill("none"), "$tag_channel $tag_security_mode")), 12, 8)
     .add(
       tablePanel(

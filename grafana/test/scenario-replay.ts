@@ -61,53 +61,51 @@ export async function replayScenario(o: ScenarioReplayOptions): Promise<Scenario
   const anomalies: Anomaly[] = [];
   let points = 0;
   let run: EventRun | undefined;
-  let det: Detection | undefined;
+  let agg: MetricsAggregator | undefined;
   const published = new Set<string>();
   let mode: Mode = "learning";
 
-  const agg = new MetricsAggregator({
-    zoneOf: (ip) => (det as Detection).zones.zoneOf(ip),
+  const detection: Detection = createDetection({
+    site,
+    learnSeconds: o.learnSeconds,
+    analyzers: [createModbusAnalyzer(), createOpcuaAnalyzer(), ...createBehaviourAnalyzers()],
+    onAnomaly: (a) => {
+      anomalies.push(a);
+      agg?.observeAnomaly(a);
+      sinks.publishAnomaly(a);
+    },
+  });
+  agg = new MetricsAggregator({
+    zoneOf: (ip) => detection.zones.zoneOf(ip),
     onBatch: (p) => {
       points += p.length;
       sinks.writePoints(p);
     },
     contributors: [createModbusMetrics(), createOpcuaMetrics()],
     sensor: () => {
-      const p = (run as EventRun).pipeline;
-      const e = (det as Detection).engine;
       const mem = process.memoryUsage();
+      const e = detection.engine;
       return {
-        packets: p.packets,
-        bytes: p.bytes,
-        captureDrops: 0,
-        flowsActive: p.activeFlows,
+        packets: run?.pipeline.packets ?? 0,
+        bytes: run?.pipeline.bytes ?? 0,
+        captureDrops: 0, // a capture file drops nothing
+        flowsActive: run?.pipeline.activeFlows ?? 0,
         memoryRss: mem.rss,
         memoryHeap: mem.heapUsed,
-        learningProgress: o.learnSeconds > 0 ? e.learnedSeconds / o.learnSeconds : 1,
+        learningProgress: e.mode === "detecting" ? 1 : o.learnSeconds > 0 ? e.learnedSeconds / o.learnSeconds : 1,
         spoolDepth: sinks.depth(),
         droppedPoints: sinks.dropped(),
       };
     },
-    assets: () => (det as Detection).inventory.snapshot().map(summary),
+    assets: () => detection.inventory.snapshot().map(summary),
   });
-
-  det = createDetection({
-    site,
-    learnSeconds: o.learnSeconds,
-    analyzers: [createModbusAnalyzer(), createOpcuaAnalyzer(), ...createBehaviourAnalyzers()],
-    onAnomaly: (a) => {
-      anomalies.push(a);
-      agg.observeAnomaly(a);
-      sinks.publishAnomaly(a);
-    },
-  });
-  const detection = det;
+  const aggregator = agg;
   let knownAssets = 0;
 
   const consumer = {
     onEvent(e: EventBase): void {
       detection.observe(e);
-      agg.observe(e);
+      aggregator.observe(e);
       if (detection.engine.mode !== mode) {
         mode = detection.engine.mode;
         sinks.setStatus({ mode, learningProgress: 1 });
@@ -124,14 +122,15 @@ export async function replayScenario(o: ScenarioReplayOptions): Promise<Scenario
       }
     },
     close(): void {
-      agg.flush();
+      aggregator.flush();
     },
   };
   sinks.setStatus({ mode: "learning", learningProgress: 0 });
-  run = new EventRun({ quiet: true, consumers: [consumer] });
-  const p = run.pipeline;
+  const eventRun = new EventRun({ quiet: true, consumers: [consumer] });
+  run = eventRun;
+  const p = eventRun.pipeline;
   await readCapture(o.pcap, p.handleFrame.bind(p), p.counters);
-  const { summary: s } = await run.finish(o.pcap);
+  const { summary: s } = await eventRun.finish(o.pcap);
   if (!(await sinks.flush(60_000))) throw new Error(`sinks did not deliver within 60 s (depth ${sinks.depth()})`);
   await sinks.close();
   return {
