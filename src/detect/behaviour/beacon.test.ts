@@ -72,6 +72,15 @@ describe("BeaconAnalyzer", () => {
     expect(drafts[0]?.severity).toBe("high");
   });
 
+  it("stays quiet on NTP polls to rotating pool servers and on a new client of a known internal server", () => {
+    const ev: EventBase[] = [...connection({ ts: T0, src: "192.168.10.9", dst: "192.168.20.11", dport: 502 })];
+    for (let i = 0; i < 20; i++) {
+      ev.push(...connection({ ts: LEARN + i * 64, src: "10.20.0.20", dst: "203.0.113.123", dport: 123, transport: "udp", bytesToServer: 76, bytesToClient: 76 }));
+      ev.push(...connection({ ts: LEARN + i * 10, src: "192.168.10.5", dst: "192.168.20.11", dport: 502, bytesToServer: 600, bytesToClient: 600 }));
+    }
+    expect(drive(new BeaconAnalyzer(), ev, LEARN)).toEqual([]);
+  });
+
   it("stays quiet on busy IT traffic (browsing, monitoring, backup) after learning", () => {
     expect(drive(new BeaconAnalyzer(), [...busyItTraffic(T0, T0 + 2 * 3600), ...plantNormalTraffic(T0, T0 + 2 * 3600)], LEARN)).toEqual([]);
   });

@@ -8,7 +8,7 @@ import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft } from "../types.
 import { z } from "zod";
 import { scoreBeacon } from "./beacon-score.ts";
 import {
-  addBounded, formatBytes, formatSeconds, isFlowEnd, isFlowStart, isInternet, isOtOrDmz, setBounded, sortedList, stringList,
+  addBounded, formatBytes, isGroupAddress, formatSeconds, isFlowEnd, isFlowStart, isInternet, isOtOrDmz, setBounded, sortedList, stringList,
 } from "./common.ts";
 import { median } from "./stats.ts";
 import { isHttpEvent, isTlsClientHello } from "./types.ts";
@@ -31,6 +31,9 @@ export const BEACON_MIN_TIMING = 0.5;
 /** Periods outside this range are not beacons we report (sub-5 s churn is polling; over 6 h needs days of data). */
 export const BEACON_MIN_PERIOD_S = 5;
 export const BEACON_MAX_PERIOD_S = 6 * 3600;
+
+/** UDP services that are periodic by design and rotate servers (NTP pools, DHCP renewals, name/service discovery). */
+const PERIODIC_BY_DESIGN_UDP: ReadonlySet<number> = new Set([123, 67, 68, 137, 138, 1900, 5353, 5355]);
 
 const modelSchema = z.object({ version: z.literal(1), pairs: stringList, destinations: stringList, names: stringList });
 
@@ -57,7 +60,7 @@ export class BeaconAnalyzer implements Analyzer {
       this.learn(e);
       return undefined;
     }
-    if (isFlowStart(e)) return this.onStart(e.flow, e.src, e.dst, e.dport, e.ts, ctx);
+    if (isFlowStart(e)) return this.onStart(e.flow, e.src, e.dst, e.dport, e.ts, e.transport, ctx);
     if (isFlowEnd(e)) {
       const t = this.open.get(e.flow);
       if (t !== undefined) {
@@ -83,15 +86,18 @@ export class BeaconAnalyzer implements Analyzer {
     else if (isHttpEvent(e) && e.host !== "") addBounded(this.names, e.host.replace(/:\d+$/, ""), BEACON_MAX_LEARNED);
   }
 
-  private onStart(flow: string, src: string, dst: string, dport: number, ts: number, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
+  private onStart(flow: string, src: string, dst: string, dport: number, ts: number, transport: string, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
     if (this.pairs.has(`${src}|${dst}`)) return undefined;
+    if (transport === "udp" && PERIODIC_BY_DESIGN_UDP.has(dport)) return undefined;
+    if (isGroupAddress(dst)) return undefined;
     const srcZone = ctx.zoneOf(src);
     const ot = isOtOrDmz(srcZone);
     const dstZone = ctx.zoneOf(dst);
     const out = isInternet(dstZone) || dstZone.name === "unknown";
     const minBeats = ot ? (out ? BEACON_MIN_BEATS_OT_OUT : BEACON_MIN_BEATS_OT) : BEACON_MIN_BEATS_IT;
-    // A destination the network already used in learning is only suspicious when an OT/DMZ host starts calling it.
-    if (!ot && this.destinations.has(dst)) return undefined;
+    // A destination the network already used in learning is a beacon target only when it is outside the plant's zones
+    // and an OT/DMZ host starts calling it (a second HMI polling a known PLC is the talker-pair detectors' business).
+    if (this.destinations.has(dst) && !(ot && out)) return undefined;
     const key = `${src}|${dst}|${dport}`;
     let t = this.tracks.get(key);
     if (t === undefined) {

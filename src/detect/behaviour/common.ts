@@ -53,6 +53,13 @@ export function carriedClientPayload(e: FlowEndEvent): boolean {
   return e.bytesToServer > e.pktsToServer * HEADER_BYTES_PER_PACKET;
 }
 
+/** Multicast and limited-broadcast destinations: discovery chatter (mDNS, SSDP, LLMNR, DHCP) is never answered in kind. */
+export function isGroupAddress(ip: string): boolean {
+  if (ip.includes(":")) return ip.toLowerCase().startsWith("ff");
+  const first = Number(ip.slice(0, ip.indexOf(".")));
+  return (first >= 224 && first <= 239) || ip === "255.255.255.255";
+}
+
 export function isFlowStart(e: EventBase): e is FlowStartEvent {
   return e.type === "flow.start";
 }

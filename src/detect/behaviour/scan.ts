@@ -10,7 +10,7 @@
 import { z } from "zod";
 import type { EventBase, FlowEndEvent } from "../../core/types.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft } from "../types.ts";
-import { addBounded, carriedClientPayload, isArp, isFlowEnd, isFlowStart, isOt, numberMap, setBounded, sortedRecord } from "./common.ts";
+import { addBounded, carriedClientPayload, isArp, isGroupAddress, isFlowEnd, isFlowStart, isOt, numberMap, setBounded, sortedRecord } from "./common.ts";
 
 export const SCAN_WINDOW_S = 600;
 /** Distinct hosts probed on one port (horizontal), ports probed on one host (vertical), half-open targets (sweep). */
@@ -51,13 +51,6 @@ interface ScanWindow {
 
 function newWindow(start: number, firedUntil = 0, arpFiredUntil = 0): ScanWindow {
   return { start, targets: new Set(), perPort: new Map(), perHost: new Map(), hostHits: new Map(), halfOpen: 0, rejected: 0, firedUntil, arpTargets: new Set(), arpFiredUntil };
-}
-
-/** Multicast and limited-broadcast destinations: discovery chatter (mDNS, SSDP, LLMNR, DHCP) is never answered in kind. */
-export function isGroupAddress(ip: string): boolean {
-  if (ip.includes(":")) return ip.toLowerCase().startsWith("ff");
-  const first = Number(ip.slice(0, ip.indexOf(".")));
-  return (first >= 224 && first <= 239) || ip === "255.255.255.255";
 }
 
 /** A flow that only probed: rejected, half-open, no client payload (TCP), or unanswered (UDP, not to a group address). */
