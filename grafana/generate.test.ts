@@ -64,9 +64,23 @@ describe("generated dashboards", () => {
     }
   });
 
-  it("lays panels out on the 24-column grid without overlaps", () => {
+  it("legend aliases name only tags the query groups by", () => {
     for (const name of names) {
-      const boxes = ((JSON.parse(committed(name)) as Json).panels as Json[]).map((p) => p.gridPos as { x: number; y: number; w: number; h: number });
+      for (const p of (JSON.parse(committed(name)) as Json).panels as Json[]) {
+        for (const t of (p.targets ?? []) as Json[]) {
+          for (const m of String(t.alias ?? "").matchAll(/\$tag_(\w+)/g)) {
+            expect(String(t.query), `${name} / ${String(p.title)}: alias $tag_${m[1]}`).toMatch(new RegExp(`GROUP BY .*"${m[1]}"`));
+          }
+        }
+      }
+    }
+  });
+
+  it("lays panels out on the 24-column grid without overlaps, with unique panel ids", () => {
+    for (const name of names) {
+      const panels = (JSON.parse(committed(name)) as Json).panels as Json[];
+      expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+      const boxes = panels.map((p) => p.gridPos as { x: number; y: number; w: number; h: number });
       for (const [i, a] of boxes.entries()) {
         expect(a.x + a.w).toBeLessThanOrEqual(24);
         for (const b of boxes.slice(i + 1)) {

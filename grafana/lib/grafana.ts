@@ -120,9 +120,13 @@ export function tagVariable(
 /** Something placed on the 24-column grid. */
 export interface Placeable extends cog.Builder<dashboard.Panel> {
   gridPos(pos: dashboard.GridPos): unknown;
+  id(id: number): unknown;
 }
 
-/** Lays panels out left to right, wrapping at 24 columns; each row is as tall as its tallest panel. */
+/**
+ * Lays panels out left to right, wrapping at 24 columns; each row is as tall as its tallest panel. Panel ids are
+ * 1, 2, 3 … in order, so links to one panel (?viewPanel=N) stay valid across regenerations that only append.
+ */
 export class Grid {
   private x = 0;
   private y = 0;
@@ -132,6 +136,7 @@ export class Grid {
   add(panel: Placeable, w: number, h = 8): this {
     if (this.x + w > 24) this.newRow();
     panel.gridPos({ x: this.x, y: this.y, w, h });
+    panel.id(this.panels.length + 1);
     this.x += w;
     this.rowHeight = Math.max(this.rowHeight, h);
     this.panels.push(panel);
