@@ -1,8 +1,9 @@
-// The fuzz driver (issue 2 item 10): mutated messages of one dissector, on many concurrent TCP (or UDP) flows — some opened
-// with a handshake, some picked up mid-stream, some on a random port (content probes), some only ever sending requests
-// (pending-request floods) — cut into segments at random offsets, sometimes reordered, duplicated, overlapped or lost,
-// sometimes with damaged IP/TCP headers, pushed frame by frame through the whole Pipeline (frame → decode → flow table →
-// reassembly → framer → session). Packet time jumps now and then, so idle expiry and transaction timeouts run too.
+// The fuzz driver (issue 2 item 10): mutated messages of one dissector, on many concurrent TCP (or UDP) flows over IPv4
+// or IPv6, tagged or not — some opened with a handshake, some picked up mid-stream, some on a random port (content
+// probes), some only ever sending requests (pending-request floods), with SYN-scan bursts filling the flow table — cut
+// into segments at random offsets, sometimes reordered, duplicated, overlapped or lost, sometimes with damaged IP/TCP
+// headers, pushed frame by frame through the whole Pipeline (frame → decode → flow table → reassembly → framer →
+// session). Packet time jumps now and then, so idle expiry and transaction timeouts run too.
 // Everything is a function of the seed: a failure is reproduced by (target, seed, packet count).
 import { getHeapStatistics } from "node:v8";
 import { Counters } from "../../src/core/counters.ts";
@@ -59,6 +60,8 @@ const DEFAULT_FLOWS = 48;
 const HEAP_SAMPLE_EVERY = 4096;
 
 interface DriverFlow {
+  vlan: number;
+  ipv6: boolean;
   client: Endpoint;
   server: Endpoint;
   seq: [number, number];
@@ -120,6 +123,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
     nextPort = nextPort >= 65535 ? 1024 : nextPort + 1;
     const flood = rng.chance(0.05);
     const f: DriverFlow = {
+      vlan: rng.chance(0.1) ? rng.int(4096) : -1,
+      ipv6: rng.chance(0.1),
       client: { ip: (10 << 24) | (1 << 16) | ((hostSeq >> 8) & 0xff) << 8 | (hostSeq & 0xff), port: nextPort },
       // Some flows on a random port, found (or not) by content probes; floods stay on the well-known port so that the
       // roles are certain.
@@ -129,6 +134,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
       left: flood ? rng.range(20, 40) : rng.chance(0.5) ? rng.range(2, 40) : rng.range(40, 3000),
       flood,
     };
+    w.vlan = f.vlan;
+    w.ipv6 = f.ipv6;
     if (target.transport === "tcp" && rng.chance(0.5)) {
       send(w.tcp(f.client, f.server, f.seq[0], 0, TCP_SYN, EMPTY));
       f.seq[0] = (f.seq[0] + 1) >>> 0;
@@ -143,6 +150,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
 
   const closeFlow = (f: DriverFlow): void => {
     if (target.transport !== "tcp") return;
+    w.vlan = f.vlan;
+    w.ipv6 = f.ipv6;
     if (rng.chance(0.3)) {
       send(w.tcp(f.client, f.server, f.seq[0], f.seq[1], TCP_RST | TCP_ACK, EMPTY));
       return;
@@ -193,6 +202,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
     else if (r < 30) ts += 11;
     else ts += rng.int(10) / 1000;
     if (target.transport === "tcp" && rng.chance(0.002)) {
+      w.vlan = -1;
+      w.ipv6 = false;
       // A SYN scan: half-open flows fill the table, so the flow cap and eviction are exercised.
       const scanner: Endpoint = { ip: (10 << 24) | (9 << 16) | rng.int(256), port: rng.range(1024, 65535) };
       for (let i = rng.range(5, 30); i > 0; i--) {
@@ -207,6 +218,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
       pool[slot] = f;
     }
     f.left--;
+    w.vlan = f.vlan;
+    w.ipv6 = f.ipv6;
     const seedDir: Dir = f.flood ? 0 : rng.chance(0.5) ? 0 : 1;
     const group = byDir[seedDir].length > 0 ? byDir[seedDir] : target.seeds;
     let dir: Dir = seedDir;
