@@ -194,7 +194,6 @@ export class SensorService {
   reload(next: ServiceConfig): void {
     const prev = this.config;
     const needRestart = restartNeeded(prev, next);
-    this.log.level = next.logLevel;
     this.health.thresholds = next.health;
     const applied = ["log.level", "health"];
     if (JSON.stringify(prev.site.zones) !== JSON.stringify(next.site.zones) || JSON.stringify(prev.site.conduits) !== JSON.stringify(next.site.conduits)) {
@@ -204,6 +203,7 @@ export class SensorService {
     this.config = { ...next, interfaces: prev.interfaces, stateDir: prev.stateDir, sinks: prev.sinks, api: { ...prev.api, token_file: next.api.token_file } };
     this.log.info("configuration reloaded", { applied, ...(needRestart.length > 0 ? { needs_restart: needRestart } : {}) });
     if (needRestart.length > 0) this.log.warn(`changed settings need a restart to take effect: ${needRestart.join(", ")} (systemctl restart otwatch)`);
+    this.log.level = next.logLevel;
   }
 
   /** Graceful stop: captures end (tcpdump flushes), flows finish, state saved, metrics flushed and sinks closed. */
