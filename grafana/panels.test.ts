@@ -1,5 +1,6 @@
-// Issue 4 §4, the panel test: the labelled plant capture is replayed (learning, then detection) into a real influxd and
-// a real mosquitto started for this test; then every InfluxQL query of every generated dashboard — panel targets,
+// Issue 4 §4, the panel test: the labelled plant capture, with a few public captures merged in for what it lacks
+// (grafana/test/exercise-capture.ts), is replayed by `otwatch replay --config --learn --influx --mqtt` (learning, then
+// detection) into a real influxd and a real mosquitto started for this test; then every InfluxQL query of every generated dashboard — panel targets,
 // anomaly annotations, template variables — runs against influxd over HTTP with Grafana's macros and variables
 // substituted, and must return rows. Twice: variables on "All" (expanded as Grafana does, every value regex-escaped in
 // (a|b|…)), where every query must return rows, and on one real value each (chained variables resolved in order), where
@@ -74,7 +75,7 @@ beforeAll(async () => {
   const labels = scenarioLabels(files.labels);
   const work = tempDir("otwatch-grafana-");
   replay = await replayScenario({
-    pcap: await buildExerciseCapture(files.pcap, sharedPath("pcaps"), labels.learnUntil, work),
+    pcap: (await buildExerciseCapture(files.pcap, sharedPath("pcaps"), labels.learnUntil, work)).path,
     siteYaml: files.siteYaml,
     learnSeconds: labels.learnSeconds,
     influxUrl: influxd.url,
@@ -135,10 +136,9 @@ async function resolveVariables(d: (typeof dashboards)[number], mode: "all" | "o
 }
 
 describe("every dashboard query returns data from the replayed plant capture", () => {
-  it("replayed the capture through learning, detection and both sinks", () => {
+  it("replayed the capture through `otwatch replay` with learning, detection and both sinks", () => {
     expect(replay.packets).toBeGreaterThan(10_000);
     expect(replay.anomalies.length).toBeGreaterThan(0);
-    expect(replay.points).toBeGreaterThan(0);
     expect(allQueries.length).toBeGreaterThan(50);
   });
 

@@ -5,7 +5,10 @@
 //     requests (timeouts) and unsolicited responses;
 //   - opcua/open62541_client-server_mainloop-ActivateSession-diagInfo.pcap: OPC UA ServiceFaults;
 //   - opcua/open62541_client-server_encrypted.pcap: a SignAndEncrypt secure channel ('(secure)' bytes, security mode).
-// editcap shifts the timestamps, mergecap merges chronologically (pcapng, per-packet link types: Ethernet + loopback).
+// The whole result is then moved by whole days so that it ends one to two days before now: the points fall inside the
+// default retention policies (raw 30 d, long 365 d) like a live sensor's, and windows stay aligned (days are whole
+// multiples of the 10 s window). editcap shifts timestamps, mergecap merges chronologically (pcapng, per-packet link
+// types: Ethernet + loopback).
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -33,17 +36,29 @@ async function firstPacketTime(file: string): Promise<number> {
   return t;
 }
 
-/** Writes <dir>/exercise.pcapng: `base` plus the supplements shifted to `detectFrom` + at; returns its path. */
-export async function buildExerciseCapture(base: string, pcapsDir: string, detectFrom: number, dir: string): Promise<string> {
-  const parts = [base];
+export interface ExerciseCapture {
+  path: string;
+  /** Seconds every packet was moved by (whole days): add to times taken from the base capture's labels. */
+  shift: number;
+}
+
+/** Writes <dir>/exercise.pcapng: `base` plus the supplements at `detectFrom` + at, all moved to the recent past. */
+export async function buildExerciseCapture(base: string, pcapsDir: string, detectFrom: number, dir: string): Promise<ExerciseCapture> {
+  const { stdout } = await run("capinfos", ["-e", "-S", "-T", "-r", base]);
+  const baseEnd = Number(stdout.trim().split("\t")[1]);
+  if (!Number.isFinite(baseEnd)) throw new Error(`capinfos gave no last packet time for ${base}: ${stdout}`);
+  const shift = (Math.floor((Date.now() / 1000 - baseEnd) / 86_400) - 1) * 86_400;
+  const movedBase = join(dir, "base.pcapng");
+  await run("editcap", ["-F", "pcapng", "-t", String(shift), base, movedBase]);
+  const parts = [movedBase];
   for (const [i, s] of SUPPLEMENTS.entries()) {
     const src = join(pcapsDir, s.path);
-    const shift = detectFrom + s.at - (await firstPacketTime(src));
+    const by = detectFrom + shift + s.at - (await firstPacketTime(src));
     const out = join(dir, `supplement-${i}.pcapng`);
-    await run("editcap", ["-F", "pcapng", "-t", shift.toFixed(6), src, out]);
+    await run("editcap", ["-F", "pcapng", "-t", by.toFixed(6), src, out]);
     parts.push(out);
   }
   const merged = join(dir, "exercise.pcapng");
   await run("mergecap", ["-F", "pcapng", "-w", merged, ...parts]);
-  return merged;
+  return { path: merged, shift };
 }
