@@ -1,13 +1,14 @@
-// Issue 4 §4, the panel test: the labelled plant capture, with a few public captures merged in for what it lacks
-// (grafana/test/exercise-capture.ts), is replayed by `otwatch replay --config --learn --influx --mqtt` (learning, then
-// detection) into a real influxd and a real mosquitto started for this test; then every InfluxQL query of every generated dashboard — panel targets,
-// anomaly annotations, template variables — runs against influxd over HTTP with Grafana's macros and variables
-// substituted, and must return rows. Twice: variables on "All" (expanded as Grafana does, every value regex-escaped in
-// (a|b|…)), where every query must return rows, and on one real value each (chained variables resolved in order), where
-// each dashboard must still return rows (escaping of values such as "10.40.1.5→10.40.2.101/1") and empty combinations
-// are listed. MQTT panels: each panel's topic filter
-// was subscribed on the broker before the replay and must have received messages, and each filter must match topics
-// built by the MQTT sink's topic builders.
+// Issue 4 §4, the panel test. The labelled plant capture, with a few public captures merged in for what it lacks
+// (grafana/test/exercise-capture.ts), goes through `otwatch replay --config --learn --influx --mqtt` (learning, then
+// detection) into a real influxd and a real mosquitto started for this test. Then every InfluxQL query of every
+// generated dashboard — panel targets, anomaly annotations, template variables — runs against influxd over HTTP with
+// Grafana's macros and variables substituted, twice:
+//   - variables on "All" (expanded as Grafana does: every value regex-escaped, in (a|b|…)): every query must return
+//     rows, and a non-zero value unless listed in ZERO_BY_DESIGN;
+//   - one real value per variable (chained variables resolved in order): each dashboard must still return rows (the
+//     escaping of values such as "10.40.1.5→10.40.2.101/1"); legitimately empty combinations are listed.
+// MQTT panels: each panel's topic filter was subscribed on the broker before the replay and must have received
+// messages, and must match topics built by the MQTT sink's topic builders.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
