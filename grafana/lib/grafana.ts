@@ -91,8 +91,9 @@ export function anomalyAnnotation(name = "Anomalies", narrow: (q: InfluxQuery) =
     .enable(true)
     .iconColor("red")
     .target({ build: () => target });
+  const anno = withoutMenuPlacement(base);
   return {
-    build: () => ({ ...base.build(), query: target.query, textColumn: target.textColumn, tagsColumn: target.tagsColumn }) as dashboard.AnnotationQuery,
+    build: () => ({ ...anno.build(), query: target.query, textColumn: target.textColumn, tagsColumn: target.tagsColumn }) as dashboard.AnnotationQuery,
   };
 }
 
@@ -153,6 +154,16 @@ export class Grid {
   }
 }
 
+/** The SDK defaults `placement` to the (Grafana 12) controls menu; without it links and toggles show on the dashboard. */
+function withoutMenuPlacement<T extends { placement?: unknown }>(b: cog.Builder<T>): cog.Builder<T> {
+  return {
+    build: () => {
+      const { placement: _menu, ...rest } = b.build();
+      return rest as T;
+    },
+  };
+}
+
 /** Common dashboard settings: fixed uid, tags, a time range, refresh, the otwatch dashboards linked to each other. */
 export function baseDashboard(uid: string, title: string, description: string): dashboard.DashboardBuilder {
   return new dashboard.DashboardBuilder(title)
@@ -163,12 +174,12 @@ export function baseDashboard(uid: string, title: string, description: string): 
     .time({ from: "now-6h", to: "now" })
     .refresh("30s")
     .timezone("browser")
-    .link(
+    .link(withoutMenuPlacement(
       new dashboard.DashboardLinkBuilder("otwatch")
         .type(dashboard.DashboardLinkType.Dashboards)
         .tags(["otwatch"])
         .asDropdown(true)
         .includeVars(false)
         .keepTime(true),
-    );
+    ));
 }
