@@ -1,7 +1,7 @@
 // A real slice of the hostile-input fuzzer (issue 2 item 10) in the test suite: 40,000 mutated packets per dissector
 // through the whole pipeline (the million-packet run is `npm run fuzz`), with the same checks: no internal error, no
-// escaped exception, flow cap held, malformed input counted, request floods stopped at the pending limit, heap bounded
-// and not growing between a 10,000- and a 40,000-packet run.
+// escaped exception, flow cap held, malformed input counted, request floods stopped at the pending limit, memory
+// (heap + ArrayBuffers) bounded and not growing between a 10,000- and a 40,000-packet run.
 import { describe, expect, it } from "vitest";
 import { checkGrowth, checkRun, exposeGc } from "./check.ts";
 import { runFuzz } from "./harness.ts";
@@ -42,7 +42,7 @@ describe("mutator", () => {
 describe("hostile input through the whole pipeline", () => {
   const gc = exposeGc();
   for (const t of fuzzTargets()) {
-    it(`${t.name}: ${PACKETS} mutated packets, no internal error, limits held, malformed counted, heap bounded`, () => {
+    it(`${t.name}: ${PACKETS} mutated packets, no internal error, limits held, malformed counted, memory bounded`, () => {
       const short = runFuzz(t, { packets: PACKETS / 4, seed: SEED }, gc);
       const r = runFuzz(t, { packets: PACKETS, seed: SEED }, gc);
       expect(r.crashes).toEqual([]);

@@ -5,7 +5,6 @@
 // headers, pushed frame by frame through the whole Pipeline (frame → decode → flow table → reassembly → framer →
 // session). Packet time jumps now and then, so idle expiry and transaction timeouts run too.
 // Everything is a function of the seed: a failure is reproduced by (target, seed, packet count).
-import { getHeapStatistics } from "node:v8";
 import { Counters } from "../../src/core/counters.ts";
 import type { Dir, Dissector, EventBase } from "../../src/core/types.ts";
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from "../../src/core/types.ts";
@@ -46,9 +45,10 @@ export interface FuzzResult {
   /** Exceptions that escaped Pipeline.handleFrame (bugs in the core). */
   escaped: number;
   crashes: Crash[];
-  peakHeapBytes: number;
-  /** heapUsed after a full GC at the end, with the pipeline (and its flows) still alive. */
-  heapAfterGcBytes: number;
+  /** Peak of heapUsed + arrayBuffers (payload copies live outside the JS heap), sampled every few thousand packets. */
+  peakMemBytes: number;
+  /** heapUsed + arrayBuffers after a full GC at the end, with the pipeline (and its flows) still alive. */
+  memAfterGcBytes: number;
   maxActiveFlows: number;
   flowLimit: number;
   counters: Record<string, number>;
@@ -57,7 +57,13 @@ export interface FuzzResult {
 /** Default limits for fuzz runs: a flow cap just above the flows the driver keeps open; scan bursts push past it. */
 export const FUZZ_LIMITS: Partial<PipelineLimits> = { maxFlows: 56 };
 const DEFAULT_FLOWS = 48;
-const HEAP_SAMPLE_EVERY = 4096;
+const MEM_SAMPLE_EVERY = 4096;
+
+/** JS heap plus ArrayBuffer backing stores: what hostile input could make the pipeline hold. */
+export function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
 
 interface DriverFlow {
   vlan: number;
@@ -91,7 +97,7 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
   let ts = 1_700_000_000;
   let index = 0;
   let escaped = 0;
-  let peakHeap = 0;
+  let peakMem = 0;
   let maxActive = 0;
   let nextPort = 1024;
   let hostSeq = 0;
@@ -111,9 +117,9 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
         crashes.push({ dissector: "pipeline", op: "handleFrame", dir: undefined, inputHex: Buffer.from(f.data).toString("hex"), stack: err instanceof Error ? (err.stack ?? String(err)) : String(err) });
       }
     }
-    if ((index & (HEAP_SAMPLE_EVERY - 1)) === 0) {
-      const h = getHeapStatistics().used_heap_size;
-      if (h > peakHeap) peakHeap = h;
+    if ((index & (MEM_SAMPLE_EVERY - 1)) === 0) {
+      const m = usedMemory();
+      if (m > peakMem) peakMem = m;
     }
     if (pipeline.activeFlows > maxActive) maxActive = pipeline.activeFlows;
   };
@@ -246,11 +252,11 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
       sendTcp(f, dir, msg);
     }
   }
-  const h = getHeapStatistics().used_heap_size;
-  if (h > peakHeap) peakHeap = h;
+  const m = usedMemory();
+  if (m > peakMem) peakMem = m;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   gc?.();
-  const heapAfterGc = getHeapStatistics().used_heap_size;
+  const memAfterGc = usedMemory();
   try {
     pipeline.finish();
   } catch (err) {
@@ -266,8 +272,8 @@ export function runFuzz(target: FuzzTarget, opts: FuzzOptions, gc?: Gc): FuzzRes
     internal: counters.sum("internal."),
     escaped,
     crashes,
-    peakHeapBytes: peakHeap,
-    heapAfterGcBytes: heapAfterGc,
+    peakMemBytes: peakMem,
+    memAfterGcBytes: memAfterGc,
     maxActiveFlows: maxActive,
     flowLimit: pipeline.limits.maxFlows,
     counters: counters.snapshot(),

@@ -2,8 +2,8 @@
 // count fields marked for the "absurd length" mutation.
 // - Modbus/TCP: a request and a response of every public function code (Modbus Application Protocol v1.1b3 §6,
 //   MBAP per Modbus Messaging on TCP/IP §3.1.3), exceptions, a vendor code, plus every TCP payload of the shared captures.
-// - OPC UA: every TCP payload of the shared OPC UA captures (HEL/ACK/OPN/MSG/CLO with real service bodies, Part 6 §7.1),
-//   plus built HEL/ACK/ERR/OPN messages.
+// - OPC UA: every TCP payload and every whole message of the shared OPC UA captures (HEL/ACK/OPN/MSG/CLO with real
+//   service bodies, Part 6 §7.1), some of them re-cut into multi-chunk messages (§6.7.2), plus built HEL/ACK/ERR/OPN.
 // - DNS (RFC 1035 §4.1), HTTP/1.1 (RFC 9112), TLS ClientHello/ServerHello (RFC 8446 §4.1.2–4.1.3): built here.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -159,7 +159,39 @@ export function opcuaSeeds(): Seed[] {
   const whole = captureMessages("opcua", 4840, 8, uaSize);
   // Raw segments too: a few captures start mid-message or have gaps, which whole-message cutting drops.
   const raw = capturePayloads("opcua", 4840).map(({ dir, bytes }) => ({ dir, bytes }));
-  return [...built, ...whole, ...raw].map((p) => ({ dir: p.dir, bytes: p.bytes, lengths: opcuaLengths(p.bytes) }));
+  // Multi-chunk messages (Part 6 §6.7.2: C … C F, or C … A to abort), rare in the captures: every 8th whole MSG again
+  // as 2–4 chunks; one seed holds the whole chunk sequence.
+  const chunked = whole
+    .filter((m, i) => i % 8 === 0 && m.bytes.length > 40 && String.fromCharCode(...m.bytes.subarray(0, 4)) === "MSGF")
+    .map((m, i) => ({ dir: m.dir, bytes: rechunk(m.bytes, 2 + (i % 3), i % 5 === 4) }));
+  return [...built, ...whole, ...chunked, ...raw].map((p) => ({ dir: p.dir, bytes: p.bytes, lengths: opcuaLengths(p.bytes) }));
+}
+
+/** One MSG chunk cut into `parts` chunks with their own headers and sequence numbers; the last is F, or A (abort). */
+function rechunk(msg: Uint8Array, parts: number, abort: boolean): Uint8Array {
+  const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+  const channel = v.getUint32(8, true);
+  const token = v.getUint32(12, true);
+  const seq = v.getUint32(16, true);
+  const requestId = v.getUint32(20, true);
+  const body = msg.subarray(24);
+  const step = Math.ceil(body.length / parts);
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < parts; i++) {
+    const part = body.subarray(i * step, Math.min(body.length, (i + 1) * step));
+    const last = i === parts - 1;
+    const out = new Uint8Array(24 + part.length);
+    const w = new DataView(out.buffer);
+    out.set([0x4d, 0x53, 0x47, last ? (abort ? 0x41 : 0x46) : 0x43]);
+    w.setUint32(4, out.length, true);
+    w.setUint32(8, channel, true);
+    w.setUint32(12, token, true);
+    w.setUint32(16, (seq + i) >>> 0, true);
+    w.setUint32(20, requestId, true);
+    out.set(part, 24);
+    chunks.push(out);
+  }
+  return concat(...chunks);
 }
 
 function dnsName(name: string): Uint8Array {
