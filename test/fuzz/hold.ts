@@ -1,11 +1,20 @@
 // Memory held on purpose: many flows each sending the first part of the largest message the protocol lets them
 // assemble, never the end. Random mutation rarely builds such flows, so this is its own scenario. Measures JS heap +
 // ArrayBuffers after a GC while everything is still held, against a pipeline-wide bound (the appliance must stay under
-// 1 GB whatever the traffic). Today: OPC UA chunk assembly (Part 6 §6.7.2, intermediate 'C' chunks of one request).
+// 1 GB whatever the traffic), and per flow, extrapolated to the flow cap (MAX_FLOWS): OPC UA chunk assembly (Part 6
+// §6.7.2, intermediate 'C' chunks of one request), Modbus and DNS pending requests, an HTTP head that never ends, a
+// TLS hello spread over records.
 import { Counters } from "../../src/core/counters.ts";
 import type { Dissector } from "../../src/core/types.ts";
 import { TCP_ACK, TCP_PSH } from "../../src/core/types.ts";
 import { Pipeline } from "../../src/pipeline.ts";
+import { dnsTcpDissector } from "../../protocols/dns/index.ts";
+import { httpDissector } from "../../protocols/http/index.ts";
+import { adu } from "../../protocols/modbus/fixtures.ts";
+import { modbusDissector } from "../../protocols/modbus/index.ts";
+import { opcuaDissector } from "../../protocols/opcua/index.ts";
+import { tlsDissector } from "../../protocols/tls/index.ts";
+import { concat, u16 } from "../fixtures/capture-builder.ts";
 import { FrameWriter } from "./frames.ts";
 import { usedMemory } from "./harness.ts";
 
@@ -31,7 +40,7 @@ export function runHold(name: string, dissectors: readonly Dissector[], port: nu
   const counters = new Counters();
   const pipeline = new Pipeline({ dissectors, onEvent: () => {}, counters });
   const w = new FrameWriter();
-  gc();
+  settle(gc);
   const before = usedMemory();
   let index = 0;
   let sent = 0;
@@ -52,10 +61,21 @@ export function runHold(name: string, dissectors: readonly Dissector[], port: nu
       sent += msg.length;
     }
   }
-  gc();
+  settle(gc);
   const held = usedMemory() - before;
   pipeline.finish();
   return { name, flows, bytesSent: sent, heldBytes: held, counters: counters.snapshot() };
+}
+
+/** ArrayBuffer backing stores are released a little after the GC that found them dead: collect until memory is stable. */
+function settle(gc: () => void): void {
+  let last = Infinity;
+  for (let i = 0; i < 10; i++) {
+    gc();
+    const m = usedMemory();
+    if (Math.abs(last - m) < 1024 * 1024) return;
+    last = m;
+  }
 }
 
 /** Intermediate MSG chunks ('C') of one request id, `size` bytes each, never followed by the final chunk. */
@@ -71,4 +91,48 @@ export function opcuaIntermediateChunk(size: number): (i: number) => Uint8Array 
     v.setUint32(20, 7, true);
     return b;
   };
+}
+
+export interface HoldScenario {
+  name: string;
+  dissectors: readonly Dissector[];
+  port: number;
+  flows: number;
+  perFlow: number;
+  chunk: (i: number) => Uint8Array;
+}
+
+/** Read holding registers requests with distinct transaction ids, never answered. */
+function modbusRequest(i: number): Uint8Array {
+  return adu(i & 0xffff, 1, "03 0000 007d");
+}
+
+/** DNS-over-TCP queries with distinct ids, never answered. */
+function dnsQuery(i: number): Uint8Array {
+  const q = concat(u16(i & 0xffff), u16(0x0100), u16(1), u16(0), u16(0), u16(0),
+    Uint8Array.of(9), new TextEncoder().encode("historian"), Uint8Array.of(5), new TextEncoder().encode("plant"), Uint8Array.of(0),
+    u16(1), u16(1));
+  return concat(u16(q.length), q);
+}
+
+/** An HTTP request head that goes on and on (header lines, no blank line). */
+function httpHead(i: number): Uint8Array {
+  return new TextEncoder().encode(i === 0 ? "GET / HTTP/1.1\r\nHost: hmi.example\r\n" : `X-Pad-${i}: ${"a".repeat(200)}\r\n`);
+}
+
+/** A ClientHello of 65,000 bytes announced in the first record, sent as records of 16 KiB that never complete it. */
+function tlsHelloPart(i: number): Uint8Array {
+  const body = new Uint8Array(16_000);
+  if (i === 0) body.set([1, 0x00, 0xfd, 0xe8]);
+  return concat(Uint8Array.of(0x16, 3, 1), u16(body.length), body);
+}
+
+export function holdScenarios(): HoldScenario[] {
+  return [
+    { name: "modbus pending requests", dissectors: [modbusDissector], port: 502, flows: 200, perFlow: 600 * 12, chunk: modbusRequest },
+    { name: "dns-tcp pending queries", dissectors: [dnsTcpDissector], port: 53, flows: 200, perFlow: 300 * 35, chunk: dnsQuery },
+    { name: "http endless head", dissectors: [httpDissector], port: 80, flows: 200, perFlow: 15_000, chunk: httpHead },
+    { name: "tls hello over records", dissectors: [tlsDissector], port: 443, flows: 200, perFlow: 60_000, chunk: tlsHelloPart },
+    { name: "opcua C-chunk assembly", dissectors: [opcuaDissector], port: 4840, flows: 24, perFlow: 15.5 * 1024 * 1024, chunk: opcuaIntermediateChunk(60_000) },
+  ];
 }

@@ -7,8 +7,8 @@
 import { parseArgs } from "node:util";
 import { checkGrowth, checkRun, exposeGc, mb } from "./check.ts";
 import { runFuzz } from "./harness.ts";
-import { MAX_HELD_BYTES, opcuaIntermediateChunk, runHold } from "./hold.ts";
-import { opcuaDissector } from "../../protocols/opcua/index.ts";
+import { holdScenarios, MAX_HELD_BYTES, runHold } from "./hold.ts";
+import { DEFAULT_PIPELINE_LIMITS } from "../../src/pipeline.ts";
 import { fuzzTargets } from "./targets.ts";
 
 const { values } = parseArgs({
@@ -43,13 +43,18 @@ for (const t of fuzzTargets()) {
     console.log(`  CRASH in ${c.dissector} ${c.op} dir ${c.dir ?? "-"}\n  input ${c.inputHex}\n  ${c.stack.split("\n").join("\n  ")}`);
   }
 }
-// 24 OPC UA flows, each 15.5 MiB of intermediate chunks of one request (under the per-flow bound of 16 MiB).
 if (only === undefined || only.includes("hold")) {
-  const h = runHold("opcua C-chunk assembly", [opcuaDissector], 4840, 24, 15.5 * 1024 * 1024, opcuaIntermediateChunk(60_000), gc);
-  const ok = h.heldBytes <= MAX_HELD_BYTES;
-  console.log(`\nheld memory: ${h.name}, ${h.flows} flows, ${mb(h.bytesSent)} sent, ${mb(h.heldBytes)} held after GC ` +
-    `(bound ${mb(MAX_HELD_BYTES)}) — ${ok ? "ok" : "OVER"}; ${Object.entries(h.counters).filter(([k]) => /opcua|weird|internal|budget/.test(k)).map(([k, v]) => `${k}=${v}`).join(" ")}`);
-  if (!ok) problems.push(`${h.name}: ${h.flows} flows hold ${mb(h.heldBytes)} (> ${mb(MAX_HELD_BYTES)}): no pipeline-wide bound`);
+  console.log(`\nheld memory (unfinished messages, unanswered requests), bound ${mb(MAX_HELD_BYTES)} for what is measured; ` +
+    `per flow × the flow cap (${DEFAULT_PIPELINE_LIMITS.maxFlows}) is the worst case a capture could reach`);
+  for (const sc of holdScenarios()) {
+    const h = runHold(sc.name, sc.dissectors, sc.port, sc.flows, sc.perFlow, sc.chunk, gc);
+    const perFlow = h.heldBytes / h.flows;
+    const ok = h.heldBytes <= MAX_HELD_BYTES;
+    const notes = Object.entries(h.counters).filter(([k]) => /weird|internal|flooded|budget/.test(k)).map(([k, v]) => `${k}=${v}`);
+    console.log(`  ${sc.name.padEnd(26)} ${String(h.flows).padStart(4)} flows, ${mb(h.bytesSent).padStart(9)} sent, ${mb(h.heldBytes).padStart(9)} held ` +
+      `(${(perFlow / 1024).toFixed(1)} KiB/flow → ${mb(perFlow * DEFAULT_PIPELINE_LIMITS.maxFlows)} at the flow cap) ${ok ? "ok" : "OVER"} ${notes.join(" ")}`);
+    if (!ok) problems.push(`${h.name}: ${h.flows} flows hold ${mb(h.heldBytes)} (> ${mb(MAX_HELD_BYTES)}): no pipeline-wide bound`);
+  }
 }
 if (problems.length > 0) {
   console.error(`\nFAILED:\n  ${problems.join("\n  ")}`);
