@@ -32,6 +32,7 @@ type Line = { a: Anomaly } | { ack: string; ts: string };
 
 export class AnomalyStore {
   private readonly byId = new Map<string, StoredAnomaly>();
+  private failing = false;
 
   constructor(private readonly path: string | undefined, private readonly warn: (msg: string) => void = () => undefined) {
     if (path !== undefined && existsSync(path)) this.load(path);
@@ -101,8 +102,11 @@ export class AnomalyStore {
     try {
       appendFileSync(this.path, `${JSON.stringify(line)}\n`, { mode: 0o640 });
       if (statSync(this.path).size > ANOMALY_FILE_MAX_BYTES) this.compact();
+      this.failing = false;
     } catch (err) {
-      this.warn(`cannot write ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): the API history is kept in memory only`);
+      // Once per failure streak (a full disk would otherwise log every anomaly).
+      if (!this.failing) this.warn(`cannot write ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): the API history is kept in memory only until it can`);
+      this.failing = true;
     }
   }
 
