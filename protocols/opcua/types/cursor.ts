@@ -17,6 +17,9 @@ export interface NodeIdTrace {
 
 const utf8 = new TextDecoder("utf-8");
 
+/** Two lower-case hex digits per byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 export class Cursor {
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
@@ -127,9 +130,11 @@ export class Cursor {
     const b = this.u16();
     const c = this.u16();
     const d = this.bytesView(8);
-    let tail = "";
-    for (let i = 0; i < 8; i++) tail += (d[i] ?? 0).toString(16).padStart(2, "0");
-    return `${a.toString(16).padStart(8, "0")}-${b.toString(16).padStart(4, "0")}-${c.toString(16).padStart(4, "0")}-${tail.slice(0, 4)}-${tail.slice(4)}`;
+    // Table lookups: GUID session tokens sit in every request header, and toString/padStart per byte showed in profiles.
+    const h = HEX_BYTE;
+    return h[a >>> 24]! + h[(a >>> 16) & 0xff]! + h[(a >>> 8) & 0xff]! + h[a & 0xff]! + "-" + h[b >>> 8]! + h[b & 0xff]! + "-" +
+      h[c >>> 8]! + h[c & 0xff]! + "-" + h[d[0]!]! + h[d[1]!]! + "-" + h[d[2]!]! + h[d[3]!]! + h[d[4]!]! + h[d[5]!]! + h[d[6]!]! +
+      h[d[7]!]!;
   }
 
   /** Array length (§5.2.5): Int32, -1 = null (0 elements). Impossible lengths throw: each element takes ≥ 1 byte. */

@@ -26,6 +26,8 @@ describe("NodeId (Part 6 §5.2.2.9)", () => {
     expect(readNodeId(cur(`04 02 00  # guid, ns 2
       91 2b 96 72  75 fa  e6 4a  8d 28 b4 04 dc 7d af 63  # Data1 LE, Data2 LE, Data3 LE, Data4`)))
       .toBe("ns=2;g=72962b91-fa75-4ae6-8d28-b404dc7daf63");
+    expect(readNodeId(cur(`04 00 00  # guid, ns 0: every group zero-padded
+      0a 00 00 00  01 00  00 00  00 01 02 03 04 05 06 0f`))).toBe("g=0000000a-0001-0000-0001-02030405060f");
   });
   it("decodes the opaque (ByteString) encoding as base64", () => {
     expect(readNodeId(cur("05 03 00  04 00 00 00 de ad be ef  # opaque, ns 3, 4 bytes"))).toBe("ns=3;b=3q2+7w==");
