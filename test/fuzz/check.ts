@@ -25,7 +25,8 @@ export function checkRun(r: FuzzResult, t: FuzzTarget): string[] {
   if (r.internal > 0) out.push(`${r.target}: ${r.internal} internal errors`);
   if (r.escaped > 0) out.push(`${r.target}: ${r.escaped} exceptions escaped the pipeline`);
   if (r.maxActiveFlows > r.flowLimit) out.push(`${r.target}: ${r.maxActiveFlows} active flows > limit ${r.flowLimit}`);
-  if (r.weird === 0) out.push(`${r.target}: no weird counted for hostile input`);
+  const protoWeird = Object.entries(r.counters).reduce((n, [k, v]) => (k.startsWith(`weird.${proto}.`) ? n + v : n), 0);
+  if (protoWeird === 0) out.push(`${r.target}: no weird.${proto}.* counted for hostile input`);
   if (r.peakMemBytes > MAX_FUZZ_MEMORY) out.push(`${r.target}: peak heap + buffers ${mb(r.peakMemBytes)} > ${mb(MAX_FUZZ_MEMORY)}`);
   return out;
 }
