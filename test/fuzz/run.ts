@@ -1,11 +1,13 @@
-// `npm run fuzz [-- --packets N --seed S --only name,…]`: at least 1,000,000 hostile packets per dissector through the
+// `npm run fuzz [-- --packets N --direct N --seed S --only name,…,hold]`: at least 1,000,000 hostile packets per dissector through the
 // whole pipeline (issue 2 item 10). Each target runs twice with the same seed — a quarter of the packets, then all of
 // them — so the post-GC memory (heap + ArrayBuffers) of the two can be compared. Prints per target the packets,
 // packets/s, weird counts, peak memory and memory after GC; then the "held memory" scenario (hold.ts). Any internal
 // error, escaped exception, broken limit, memory growth or held memory over its bound makes the exit code 1, and the
-// recorded crashes (dissector, input hex, stack) are printed.
+// recorded crashes (dissector, input hex, stack) are printed. Between the two: the session-level stage (direct.ts,
+// `--direct N` PDUs per dissector, 0 to skip).
 import { parseArgs } from "node:util";
 import { checkGrowth, checkRun, exposeGc, mb } from "./check.ts";
+import { runDirect } from "./direct.ts";
 import { runFuzz } from "./harness.ts";
 import { holdScenarios, MAX_HELD_BYTES, runHold } from "./hold.ts";
 import { DEFAULT_PIPELINE_LIMITS } from "../../src/pipeline.ts";
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     packets: { type: "string", default: "1000000" },
     seed: { type: "string", default: "20261121" },
     only: { type: "string" },
+    direct: { type: "string", default: "1000000" },
   },
 });
 const packets = Number(values.packets);
@@ -41,6 +44,19 @@ for (const t of fuzzTargets()) {
   console.log(`           ${weird.map(([k, v]) => `${k}=${v}`).join(" ")}`);
   for (const c of [...short.crashes, ...r.crashes].slice(0, 5)) {
     console.log(`  CRASH in ${c.dissector} ${c.op} dir ${c.dir ?? "-"}\n  input ${c.inputHex}\n  ${c.stack.split("\n").join("\n  ")}`);
+  }
+}
+const direct = Number(values.direct);
+if (direct > 0) {
+  console.log(`\nsession-level stage: ${direct} mutated PDUs per dissector straight into probe + session`);
+  for (const t of fuzzTargets()) {
+    if (only !== undefined && !only.includes(t.name)) continue;
+    const r = runDirect(t, direct, seed);
+    console.log(`  ${t.name.padEnd(9)} ${r.pdus} PDUs, ${Math.round(r.pdus / r.seconds)} PDUs/s, ${r.events} events, ${r.weird} weird, ${r.exceptions} exceptions`);
+    for (const c of r.crashes.slice(0, 5)) {
+      console.log(`  CRASH in ${c.dissector} ${c.op} dir ${c.dir ?? "-"}\n  input ${c.inputHex}\n  ${c.stack.split("\n").join("\n  ")}`);
+    }
+    if (r.exceptions > 0) problems.push(`${t.name}: ${r.exceptions} exceptions thrown by the dissector at session level`);
   }
 }
 if (only === undefined || only.includes("hold")) {
