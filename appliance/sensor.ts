@@ -173,7 +173,12 @@ export class Sensor {
     if (this.sinks !== undefined) {
       const ok = await this.sinks.flush(30_000);
       if (!ok) this.opts.log?.("otwatch: sinks did not deliver everything; the rest waits in the spool");
-      else if (this.opts.downsampleOnClose === true) await this.sinks.influx?.downsampleAll();
+      else if (this.opts.downsampleOnClose === true) {
+        // Best effort: the long retention policy may refuse points older than itself; the raw data is already there.
+        await this.sinks.influx?.downsampleAll().catch((err: unknown) => {
+          this.opts.log?.(`otwatch: downsampling into the long retention policy failed: ${err instanceof Error ? err.message : String(err)}`);
+        });
+      }
       await this.sinks.close();
     }
   }

@@ -93,6 +93,7 @@ export function buildSensor(v: SensorOptionValues, counters: Counters, log: (m: 
             influx: {
               url: v.influx,
               rawDuration: v["influx-retention"] ?? REPLAY_RAW_RETENTION,
+              longDuration: v["influx-retention"] ?? REPLAY_RAW_RETENTION,
               ...(v["influx-password-file"] ? { passwordFile: v["influx-password-file"] } : {}),
               log,
             },
@@ -113,6 +114,7 @@ export function buildSensor(v: SensorOptionValues, counters: Counters, log: (m: 
     },
     counters,
     log,
+    downsampleOnClose: true,
   });
   const consumer: EventConsumer = {
     onEvent: (e) => sensor.onEvent(e),
