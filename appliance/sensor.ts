@@ -101,7 +101,7 @@ export class Sensor {
     return createDetection({
       ...(site !== undefined ? { site } : {}),
       learnSeconds: Math.max(0, o.learnSeconds - learned),
-      analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers(), ...(o.extraAnalyzers ?? [])],
+      analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers({ conduits: site?.conduits ?? [] }), ...(o.extraAnalyzers ?? [])],
       onAnomaly: (a) => this.onAnomaly(a),
       ...(baseline !== undefined ? { baseline } : {}),
       ...(mode !== undefined ? { mode } : {}),
