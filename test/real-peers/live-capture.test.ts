@@ -10,8 +10,8 @@ import { startLiveCapture } from "../../src/capture/live.ts";
 import { freePort } from "../../src/services/free-port.ts";
 import type { ModbusTransactionEvent } from "../../protocols/modbus/events.ts";
 import type { OpcuaServiceEvent } from "../../protocols/opcua/events.ts";
-import { closeModbus, connectModbus, startPlc } from "../peers/modbus-peers.ts";
-import { connectOpcuaClient, DataType, startOpcuaPlant } from "../peers/opcua-peers.ts";
+import { closeModbus, connectModbus, startPlc, type Plc } from "../peers/modbus-peers.ts";
+import { connectOpcuaClient, DataType, startOpcuaPlant, type OpcuaPlant } from "../peers/opcua-peers.ts";
 import { createCollector, ofType } from "../peers/replay.ts";
 
 const PLC = "127.51.2.2";
@@ -35,18 +35,20 @@ describe("live capture from lo straight into the pipeline", () => {
       counters: decoded.counters,
       statsIntervalMs: 0,
     });
-    const plc = await startPlc({ host: PLC, port: mbPort, unit: UNIT, input: (a) => 1000 + a });
-    const scada = await startOpcuaPlant({
-      host: SCADA,
-      port: uaPort,
-      pkiDir: join(dir, "pki"),
-      variables: [
-        { id: "Boiler1.Pressure", type: "Double", initial: 4.25 },
-        { id: "Boiler1.Limit", type: "Double", initial: 6, writable: true },
-      ],
-      methods: [{ id: "Boiler1.Vent", inputs: [{ name: "percent", type: "Double" }] }],
-    });
+    let plc: Plc | undefined;
+    let scada: OpcuaPlant | undefined;
     try {
+      plc = await startPlc({ host: PLC, port: mbPort, unit: UNIT, input: (a) => 1000 + a });
+      scada = await startOpcuaPlant({
+        host: SCADA,
+        port: uaPort,
+        pkiDir: join(dir, "pki"),
+        variables: [
+          { id: "Boiler1.Pressure", type: "Double", initial: 4.25 },
+          { id: "Boiler1.Limit", type: "Double", initial: 6, writable: true },
+        ],
+        methods: [{ id: "Boiler1.Vent", inputs: [{ name: "percent", type: "Double" }] }],
+      });
       await live.ready;
       const mb = await connectModbus(PLC, mbPort, HMI, UNIT);
       try {
@@ -69,8 +71,8 @@ describe("live capture from lo straight into the pipeline", () => {
     } finally {
       await new Promise((r) => setTimeout(r, 300));
       await live.stop();
-      await plc.close();
-      await scada.stop();
+      await plc?.close();
+      await scada?.stop();
     }
     await live.done;
     pipeline.finish();

@@ -62,7 +62,10 @@ async function operatorModbus(ctx: LiveContext): Promise<void> {
   let nextSet = between(r, 60, 200);
   let nextPumps = between(r, 120, 400);
   while (await clock.until(Math.min(nextSet, nextPumps))) {
-    if (nextSet <= nextPumps) {
+    if (nextSet <= nextPumps && ctx.plc1.paused) {
+      // The HMI has lost its view of PLC-1 (loss-of-view attack): the operator does not write to it either.
+      nextSet += 30;
+    } else if (nextSet <= nextPumps) {
       const v = Math.round(between(r, PLC1.setpoint.min, PLC1.setpoint.max));
       await ctx.plc1.serial.run(() => ctx.plc1.client.writeRegister(PLC1.setpoint.address, v));
       nextSet += between(r, 240, 420);
