@@ -48,7 +48,7 @@ export async function generateScenario(o: GenerateOptions): Promise<GenerateResu
     log(`running the plant on lo for ${plan.totalS} scenario s (${Math.round(plan.totalS / o.scale)} s real, scale ${o.scale})`);
     const live = await runLive(plan, { dir: tmp, scale: o.scale, r: rng(o.seed * 7919 + 2), log });
     const rw = await rewriteLoopbackCapture(live.pcap, { t0: live.t0, scale: o.scale, base });
-    if (rw.dropped > 0) log(`  ${rw.dropped} loopback frames outside the plant map dropped`);
+    for (const [why, n] of rw.dropped) log(`  ${n} loopback frames outside the plant map dropped (${why})`);
     const records: OutRecord[] = rw.records;
     const end = base + plan.totalS;
     const r = rng(o.seed * 7919 + 3);

@@ -85,7 +85,7 @@ export const PLC2 = {
     { fc: 3 as const, address: 200, quantity: 16 },
     { fc: 1 as const, address: 0, quantity: 16 },
   ],
-  periodS: 3,
+  periodS: 4,
   /** Dosing pump speeds the operator writes together (FC16). */
   pumpSpeeds: { address: 220, min: 30, max: 45 },
 };

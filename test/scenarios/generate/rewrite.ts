@@ -19,8 +19,8 @@ export interface RewriteOptions {
 
 export interface RewriteResult {
   readonly records: OutRecord[];
-  /** Frames dropped: not IPv4 or an address outside the plant map. */
-  readonly dropped: number;
+  /** Frames dropped: not IPv4 or an address outside the plant map, counted by "src > dst" (for the generator's log). */
+  readonly dropped: Map<string, number>;
 }
 
 export function macPair(src: Host, dst: Host): [Uint8Array, Uint8Array] {
@@ -103,16 +103,17 @@ function rewriteFrame(data: Uint8Array, src: Host, dst: Host): Uint8Array[] {
 
 export async function rewriteLoopbackCapture(file: string, o: RewriteOptions): Promise<RewriteResult> {
   const records: OutRecord[] = [];
-  let dropped = 0;
+  const dropped = new Map<string, number>();
+  const drop = (why: string): void => void dropped.set(why, (dropped.get(why) ?? 0) + 1);
   const counters = new Counters();
   await readCapture(
     file,
     (f) => {
       const d = f.data;
-      if (f.linkType !== 1 || d.length < 34 || d[12] !== 0x08 || d[13] !== 0x00) return void dropped++;
+      if (f.linkType !== 1 || d.length < 34 || d[12] !== 0x08 || d[13] !== 0x00) return drop("not IPv4");
       const src = byLo.get(ipText(d, 26));
       const dst = byLo.get(ipText(d, 30));
-      if (!src || !dst) return void dropped++;
+      if (!src || !dst) return drop(`${ipText(d, 26)} > ${ipText(d, 30)}`);
       const ts = o.base + (f.ts - o.t0) * o.scale;
       const pieces = rewriteFrame(d, src, dst);
       // Split pieces leave 10 µs apart, as back-to-back segments on a 100 Mbit/s link would.

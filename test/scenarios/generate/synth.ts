@@ -84,7 +84,7 @@ export function rdpTraffic(out: OutRecord[], from: number, to: number, r: () => 
     t = c.send(t + 0.002, false, serverFlight(r, 1400), rtt);
     const end = t + between(r, 60, 180);
     while (t < end) {
-      t = c.send(t + between(r, 0.5, 4), false, appData(r, Math.floor(between(r, 80, 900))), rtt);
+      t = c.send(t + between(r, 0.5, 4), false, appData(r, Math.floor(between(r, 60, 420))), rtt);
       if (r() < 0.4) t = c.send(t + between(r, 0.05, 0.5), true, appData(r, Math.floor(between(r, 20, 60))), rtt);
     }
     c.close(t + 0.5, rtt);
