@@ -123,18 +123,24 @@ export const runCommand: Command = {
       return 0;
     }
     log.info("starting", { config: path, interfaces: config.interfaces.map((i) => i.name), state_dir: config.stateDir, pid: process.pid });
-    let running: RunningService;
+    // Signals are taken over before the (second-long) start: a stop or reload request then waits for it.
+    let running: RunningService | undefined;
+    process.on("SIGHUP", () => (running ? running.reload() : log.warn("reload ignored: still starting")));
+    const stopRequested = new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    process.on("uncaughtException", (err) => {
+      log.error(`internal error, exiting: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    });
     try {
       running = await startService(config, log);
     } catch (err) {
       log.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
       return 1;
     }
-    process.on("SIGHUP", () => running.reload());
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
-    });
+    await stopRequested;
     log.info("stopping");
     await running.stop();
     return 0;

@@ -174,7 +174,8 @@ export function restartNeeded(a: ServiceConfig, b: ServiceConfig): string[] {
   if (!same(a.interfaces, b.interfaces) || a.tcpdump !== b.tcpdump) out.push("capture");
   if (a.stateDir !== b.stateDir) out.push("state_dir");
   if (!same(a.sinks, b.sinks)) out.push("sinks");
-  if (!same(a.api, b.api)) out.push("api");
+  // The token file is re-read at every reload; where the API listens needs a restart.
+  if (!same({ ...a.api, token_file: "" }, { ...b.api, token_file: "" })) out.push("api");
   if (a.site.site !== b.site.site) out.push("site");
   if (a.learnSeconds !== b.learnSeconds || a.site.learning?.reemit !== b.site.learning?.reemit) out.push("learning");
   return out;

@@ -1,0 +1,150 @@
+// Hardware sizing for integrators (issue 5 §6): packets/s and memory per 1,000 assets through the full Sensor
+// (pipeline, detection, inventory, metrics; no sinks) on generated Modbus/TCP plants of N hosts, plus a SYN flood
+// of distinct flows (flow cap: memory must stay bounded, evictions counted). Each measurement runs in a fresh process so
+// its peak RSS is its own. Not part of `npm test` (minutes):
+//   npx tsx test/appliance/sizing.ts            all sizes, markdown table on stdout
+//   npx tsx test/appliance/sizing.ts 1000       one size
+import { execFileSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Counters } from "../../src/core/counters.ts";
+import { readCapture } from "../../src/capture/source.ts";
+import { Pipeline } from "../../src/pipeline.ts";
+import { dissectors } from "../../protocols/index.ts";
+import { Sensor } from "../../appliance/sensor.ts";
+import { concat, ethIpv4Tcp, u16, u32 } from "../fixtures/capture-builder.ts";
+import { hostIp, plantFrames } from "./modbus-frames.ts";
+
+const TARGET_PACKETS = 1_000_000;
+const LEARN_SECONDS = 300;
+
+function pcapHeader(): Uint8Array {
+  const le = (v: number, n: 2 | 4) => (n === 2 ? u16(v).reverse() : u32(v).reverse());
+  return concat(le(0xa1b2c3d4, 4), le(2, 2), le(4, 2), le(0, 4), le(0, 4), le(262144, 4), le(1, 4));
+}
+
+function record(ts: number, data: Uint8Array): Uint8Array {
+  const sec = Math.floor(ts);
+  const le = (v: number) => u32(v >>> 0).reverse();
+  return concat(le(sec), le(Math.round((ts - sec) * 1e6)), le(data.length), le(data.length), data);
+}
+
+async function writeFrames(file: string, frames: Iterable<{ ts: number; data: Uint8Array }>): Promise<number> {
+  const out = createWriteStream(file);
+  out.write(pcapHeader());
+  let n = 0;
+  let batch: Uint8Array[] = [];
+  for (const f of frames) {
+    batch.push(record(f.ts, f.data));
+    n++;
+    if (batch.length >= 10_000) {
+      if (!out.write(concat(...batch))) await new Promise<void>((r) => out.once("drain", () => r()));
+      batch = [];
+    }
+  }
+  out.write(concat(...batch));
+  await new Promise<void>((r) => out.end(() => r()));
+  return n;
+}
+
+/** A Modbus plant of `hosts` hosts (hosts/2 client→PLC pairs) polled every second, about TARGET_PACKETS packets. */
+async function generatePlant(hosts: number, file: string): Promise<number> {
+  const pairs = Math.max(1, Math.floor(hosts / 2));
+  const polls = Math.max(10, Math.round(TARGET_PACKETS / (2 * pairs)));
+  return writeFrames(file, plantFrames({ pairs, polls, periodS: 1 }));
+}
+
+/** `n` SYNs from distinct sources to one PLC port, 50 µs apart, none answered: a flood of new flows. */
+function* synFlood(n: number): Iterable<{ ts: number; data: Uint8Array }> {
+  for (let i = 0; i < n; i++) {
+    yield { ts: 1_700_000_000 + i * 0.00005, data: ethIpv4Tcp({ src: hostIp(1 + (i % 60_000)), dst: "10.200.0.1", sport: 1024 + Math.floor(i / 60_000), dport: 502, flags: 0x02, seq: i }) };
+  }
+}
+
+interface Measure {
+  packets: number;
+  seconds: number;
+  packetsPerSecond: number;
+  maxRssMb: number;
+  heapMb: number;
+  assets: number;
+  flowsEvicted: number;
+  flowsActive: number;
+  mode: string;
+}
+
+async function measure(file: string): Promise<Measure> {
+  const counters = new Counters();
+  const sensor = new Sensor({ site: { site: "sizing", zones: [], conduits: [] }, learnSeconds: LEARN_SECONDS, counters });
+  const pipeline = new Pipeline({ dissectors, onEvent: (e) => sensor.onEvent(e), counters });
+  sensor.attach(pipeline);
+  const t0 = process.hrtime.bigint();
+  await readCapture(file, pipeline.handleFrame.bind(pipeline), counters);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const flowsActive = pipeline.activeFlows;
+  pipeline.finish();
+  await sensor.close();
+  (globalThis as { gc?: () => void }).gc?.();
+  return {
+    packets: pipeline.packets,
+    seconds: Math.round(seconds * 100) / 100,
+    packetsPerSecond: Math.round(pipeline.packets / seconds),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    heapMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+    assets: sensor.detection.inventory.size,
+    flowsEvicted: counters.get("flow.evicted"),
+    flowsActive,
+    mode: sensor.mode,
+  };
+}
+
+const self = fileURLToPath(import.meta.url);
+
+function child(args: string[]): Measure {
+  // OTWATCH_SIZING_HEAP_MB caps V8's old space as the service unit does (--max-old-space-size), to show the bound holds.
+  const heap = process.env.OTWATCH_SIZING_HEAP_MB ? [`--max-old-space-size=${process.env.OTWATCH_SIZING_HEAP_MB}`] : [];
+  const out = execFileSync(process.execPath, [...heap, "--expose-gc", "--import", "tsx", self, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split("\n").pop() as string) as Measure;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "--measure") {
+    process.stdout.write(`${JSON.stringify(await measure(argv[1] as string))}\n`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "otwatch-sizing-"));
+  try {
+    const sizes = argv.filter((a) => a !== "--flood-only").map(Number);
+    if (sizes.length === 0 && !argv.includes("--flood-only")) sizes.push(10, 1000, 5000, 10_000);
+    const rows: string[] = ["| capture | packets | hosts (assets) | packets/s | peak RSS MB | heap after MB | flows evicted |", "|---|---|---|---|---|---|---|"];
+    const results: { hosts: number; m: Measure }[] = [];
+    for (const hosts of sizes) {
+      const file = join(dir, `plant-${hosts}.pcap`);
+      await generatePlant(hosts, file);
+      const m = child(["--measure", file]);
+      results.push({ hosts, m });
+      rows.push(`| Modbus plant, ${hosts} hosts | ${m.packets} | ${m.assets} | ${m.packetsPerSecond} | ${m.maxRssMb} | ${m.heapMb} | ${m.flowsEvicted} |`);
+      rmSync(file);
+    }
+    const flood = join(dir, "syn-flood.pcap");
+    await writeFrames(flood, synFlood(500_000));
+    const f = child(["--measure", flood]);
+    rows.push(`| SYN flood, 500,000 new flows | ${f.packets} | ${f.assets} | ${f.packetsPerSecond} | ${f.maxRssMb} | ${f.heapMb} | ${f.flowsEvicted} (active at end ${f.flowsActive}) |`);
+    process.stdout.write(`${rows.join("\n")}\n`);
+    const base = sizes.length > 0 ? results.find((r) => r.hosts === Math.min(...sizes)) : undefined;
+    if (base) {
+      for (const r of results) {
+        if (r === base) continue;
+        const per1000 = ((r.m.maxRssMb - base.m.maxRssMb) / (r.m.assets - base.m.assets)) * 1000;
+        process.stdout.write(`memory per 1,000 assets (${r.hosts} hosts vs ${base.hosts}): ${per1000.toFixed(1)} MB\n`);
+      }
+    }
+    process.stdout.write(`machine: ${execFileSync("nproc").toString().trim()} cores, ${execFileSync("sh", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]).toString().trim()}, Node ${process.versions.node}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main(process.argv.slice(2));
