@@ -12,7 +12,7 @@ import { loadServiceConfig, type ServiceConfig } from "../config/service-config.
 import { createLogger, type Logger } from "../log.ts";
 import { createSensorHandle } from "../service/sensor-handle.ts";
 import { SensorService } from "../service/service.ts";
-import { type Command, UsageError } from "./types.ts";
+import type { Command } from "./types.ts";
 
 export const DEFAULT_CONFIG = "/etc/otwatch/otwatch.yaml";
 
@@ -114,8 +114,11 @@ export const runCommand: Command = {
     try {
       config = loadServiceConfig(path);
     } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
+      if (!(err instanceof ConfigError)) throw err;
+      // One JSON line per problem, like every other log line (journald keeps them with the service's output).
+      const log = createLogger("error");
+      for (const line of err.message.split("\n")) log.error(`invalid configuration: ${line}`, { config: path });
+      return 2;
     }
     const log = createLogger(config.logLevel);
     if (values.check === true) {
