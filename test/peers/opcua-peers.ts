@@ -1,7 +1,8 @@
 // Test peer helper: a node-opcua server with a small plant address space (variables, writable setpoints, a method) and
 // clients bound to chosen loopback addresses, each with its PKI in a temporary folder (ENVIRONMENT.md). node-opcua's
 // client has no local-address option: its transport calls `net.createConnection` through the module object at connect
-// time, so the source address is injected there while one connection is being opened (connects are serialised).
+// time, so the source address is injected there from the async context of the client that connects.
+import { AsyncLocalStorage } from "node:async_hooks";
 import net from "node:net";
 import { join } from "node:path";
 import {
@@ -147,9 +148,11 @@ export async function startOpcuaPlant(spec: OpcuaPlantSpec): Promise<OpcuaPlant>
   };
 }
 
-/** Serialises connects so the injected local address belongs to exactly one connection. */
-let connectQueue: Promise<unknown> = Promise.resolve();
-let pendingLocalAddress: string | undefined;
+/**
+ * The loopback source address of the client whose code is running: set with AsyncLocalStorage around everything a client
+ * does, so its discovery channel, its session channel and any reconnect all leave from its own address.
+ */
+const localAddressOf = new AsyncLocalStorage<string>();
 const originalCreateConnection = net.createConnection;
 let patched = false;
 
@@ -158,8 +161,9 @@ function patchCreateConnection(): void {
   patched = true;
   const wrapped = (...args: unknown[]): net.Socket => {
     const [opts, ...rest] = args;
-    if (pendingLocalAddress !== undefined && typeof opts === "object" && opts !== null) {
-      return (originalCreateConnection as (...a: unknown[]) => net.Socket)({ ...opts, localAddress: pendingLocalAddress }, ...rest);
+    const localAddress = localAddressOf.getStore();
+    if (localAddress !== undefined && typeof opts === "object" && opts !== null) {
+      return (originalCreateConnection as (...a: unknown[]) => net.Socket)({ ...opts, localAddress }, ...rest);
     }
     return (originalCreateConnection as (...a: unknown[]) => net.Socket)(...args);
   };
@@ -200,18 +204,11 @@ export async function connectOpcuaClient(o: OpcuaClientOptions): Promise<OpcuaPe
     endpointMustExist: false,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
   });
-  const run = async (): Promise<ClientSession> => {
-    pendingLocalAddress = o.localAddress;
-    try {
-      await client.connect(o.endpoint);
-      return await client.createSession(o.userName ? { type: UserTokenType.UserName, userName: o.userName, password: o.password ?? "" } : undefined);
-    } finally {
-      pendingLocalAddress = undefined;
-    }
+  const open = async (): Promise<ClientSession> => {
+    await client.connect(o.endpoint);
+    return client.createSession(o.userName ? { type: UserTokenType.UserName, userName: o.userName, password: o.password ?? "" } : undefined);
   };
-  const p = connectQueue.then(run, run);
-  connectQueue = p.catch(() => undefined);
-  const session = await p;
+  const session = o.localAddress === undefined ? await open() : await localAddressOf.run(o.localAddress, open);
   return {
     client,
     session,
