@@ -87,6 +87,17 @@ describe("otwatch run (CLI, real peers and servers)", () => {
       await waitFor("retained status and asset topics over authenticated MQTT", () => received.has(`otwatch/testcli/assets/${PLC}`) && received.get("otwatch/testcli/status"));
       expect(JSON.parse(received.get("otwatch/testcli/status") as string)).toMatchObject({ state: "online", site: "testcli", mode: "learning" });
 
+      // SIGHUP: a new zone applies live; a bad file is refused and the running configuration stays.
+      const good = readFileSync(setup.configPath, "utf8");
+      writeFileSync(setup.configPath, `${good}zones:\n  - {name: cell9, level: 1, cidrs: [127.205.2.0/24]}\n`);
+      run.child.kill("SIGHUP");
+      await waitFor("reload logged", () => run.out().includes('"msg":"configuration reloaded"'));
+      expect(run.out()).toMatch(/"msg":"configuration reloaded","applied":\["log.level","health","zones","conduits"\]/);
+      writeFileSync(setup.configPath, `${good}zones: nonsense\n`);
+      run.child.kill("SIGHUP");
+      await waitFor("bad reload refused", () => run.out().includes("reload refused, the running configuration stays"));
+      writeFileSync(setup.configPath, good);
+
       run.child.kill("SIGTERM");
       expect(await run.exit).toBe(0);
       const log = run.out();
