@@ -1,15 +1,23 @@
 // otwatch command line (issue 2 item 7). Commands live in appliance/commands/, one file each; adding one = one line in
 // `commands` below. No framework: node:util parseArgs inside each command.
 
-import { backtestCommand } from "./commands/backtest.ts";
-import { baselineCommand } from "./commands/baseline.ts";
-import { captureCommand } from "./commands/capture.ts";
-import { demoCommand } from "./commands/demo.ts";
-import { replayCommand } from "./commands/replay.ts";
-import { runCommand } from "./commands/run.ts";
 import { type Command, UsageError } from "./commands/types.ts";
 
-const commands: readonly Command[] = [replayCommand, captureCommand, backtestCommand, baselineCommand, demoCommand, runCommand];
+/** Commands load on demand: a decode-only replay does not pay for the sinks, the API or the detection stack. */
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+const commands: readonly CommandEntry[] = [
+  { name: "replay", summary: "replay a capture file: events as JSONL, learning and detection, sinks", load: async () => (await import("./commands/replay.ts")).replayCommand },
+  { name: "capture", summary: "decode live traffic from an interface until interrupted", load: async () => (await import("./commands/capture.ts")).captureCommand },
+  { name: "backtest", summary: "replay a capture against a saved baseline: alerts per hour by kind", load: async () => (await import("./commands/backtest.ts")).backtestCommand },
+  { name: "baseline", summary: "export, import or show a learned baseline", load: async () => (await import("./commands/baseline.ts")).baselineCommand },
+  { name: "demo", summary: "end-to-end demo: local InfluxDB + Mosquitto, the bundled plant capture learned and checked", load: async () => (await import("./commands/demo.ts")).demoCommand },
+  { name: "run", summary: "the sensor service: live capture, learning then detection, sinks, HTTP API", load: async () => (await import("./commands/run.ts")).runCommand },
+];
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -30,11 +38,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(mainUsage());
     return name === undefined ? 2 : 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (cmd === undefined) {
+  const entry = commands.find((c) => c.name === name);
+  if (entry === undefined) {
     process.stderr.write(`otwatch: unknown command "${name}"\n\n${mainUsage()}`);
     return 2;
   }
+  const cmd = await entry.load();
   try {
     return await cmd.run(rest);
   } catch (err) {

@@ -13,7 +13,7 @@ import { ProgressBar, type ProgressTarget } from "../../src/output/progress.ts";
 import { EventTally, formatSummary, tsOrUndefined, type RunSummary } from "../../src/output/summary.ts";
 import { dissectors as allDissectors } from "../../protocols/index.ts";
 import { type Command, UsageError } from "./types.ts";
-import { buildSensor, formatKindTable, sensorOptionSpecs, sensorOptionsUsage, wantsSensor } from "./sensor-options.ts";
+import { sensorOptionSpecs, sensorOptionsUsage, wantsSensor } from "./sensor-flags.ts";
 
 /** Something that consumes the event stream (learner, detectors, sinks); closed after the last event. */
 export interface EventConsumer {
@@ -162,7 +162,9 @@ export const replayCommand: Command = {
     if (source === undefined || positionals.length > 1) throw new UsageError("replay takes exactly one capture file (or -)");
     const counters = new Counters();
     const log = (m: string): void => void process.stderr.write(`${m}\n`);
-    const built = wantsSensor(values) ? buildSensor(values, counters, log) : undefined;
+    // The detection and sink stack loads only when asked for: a decode-only replay starts faster.
+    const sensorMod = wantsSensor(values) ? await import("./sensor-options.ts") : undefined;
+    const built = sensorMod?.buildSensor(values, counters, log);
     await runReplay({
       source,
       eventsPath: values.events,
@@ -173,7 +175,7 @@ export const replayCommand: Command = {
         ? { consumers: [built.consumer], onPipeline: (p: Pipeline) => built.sensor.attach(p) }
         : {}),
     });
-    if (built !== undefined && values.quiet !== true) process.stderr.write(formatKindTable(built.sensor));
+    if (built !== undefined && sensorMod !== undefined && values.quiet !== true) process.stderr.write(sensorMod.formatKindTable(built.sensor));
     return 0;
   },
 };
