@@ -218,9 +218,10 @@ fi
 put "$INFLUX_CONF" 0644 root:root <"$SRC/appliance/etc/influxdb.conf"
 
 # --- 7. systemd unit ---------------------------------------------------------------------------------------------------
-# ExecPaths: node, the tcpdump copy and the directories their shared libraries live in; nothing else can be executed.
+# ExecPaths: everything the service executes — node, the tcpdump copy, esbuild (tsx starts it to transpile the
+# TypeScript sources; checked with strace -f -e execve) — and the directories their shared libraries live in.
 libdirs="$( (ldd "$NODE"; ldd "$TCPDUMP_SRC") 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | xargs -r -n1 dirname | sort -u | tr '\n' ' ')"
-exec_paths="$NODE /opt/otwatch/bin/tcpdump ${libdirs% }"
+exec_paths="$NODE /opt/otwatch/bin/tcpdump /opt/otwatch/node_modules/@esbuild ${libdirs% }"
 sed -e "s|@NODE@|$NODE|" -e "s|@EXEC_PATHS@|$exec_paths|" "$SRC/appliance/systemd/otwatch.service" | put "$UNIT" 0644 root:root
 
 if ((SERVICES)); then

@@ -101,8 +101,8 @@ describe("appliance/install.sh into a temporary root", () => {
     const text = readFileSync(unit, "utf8");
     for (const k of ["User=otwatch", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "ReadWritePaths=/var/lib/otwatch", "Restart=on-failure",
       "CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN", "NoExecPaths=/", "IPAddressDeny=any", "ExecReload=/bin/kill -HUP $MAINPID"]) expect(text).toContain(k);
-    expect(text).toMatch(/^ExecPaths=\/\S*node \/opt\/otwatch\/bin\/tcpdump \//m);
-    expect(text).not.toContain("@");
+    expect(text).toMatch(/^ExecPaths=\/\S*node \/opt\/otwatch\/bin\/tcpdump \/opt\/otwatch\/node_modules\/@esbuild \//m);
+    expect(text).not.toMatch(/@NODE@|@EXEC_PATHS@/);
     // No systemd is booted here (PID 1 is not systemd): `verify` still parses every directive, resolves ExecStart's binary
     // and reports unknown keys or bad values on stderr (its exit code stays 0 for those, so stderr is what is checked).
     const ok = await run("systemd-analyze", ["verify", unit]);
@@ -112,6 +112,18 @@ describe("appliance/install.sh into a temporary root", () => {
     const broken = await run("systemd-analyze", ["verify", bad]);
     expect(broken.stderr).toContain("Failed to parse protect system value");
     expect(broken.stderr).toContain("Unknown key 'Restartt' in section [Service]");
+  });
+
+  it("executes nothing outside the unit's ExecPaths= (strace of the installed copy with a cold tsx cache)", async () => {
+    const unit = readFileSync(join(R, "etc/systemd/system/otwatch.service"), "utf8");
+    const allowed = (/^ExecPaths=(.*)$/m.exec(unit)?.[1] ?? "").split(" ").map((p) => p.replace(/^\/opt\/otwatch/, join(R, "opt/otwatch")));
+    const tmp = mkdtempSync(join(tmpdir(), "otwatch-tsxcache-"));
+    const trace = join(work, "execve.txt");
+    await run("strace", ["-f", "-e", "trace=execve", "-o", trace, process.execPath, join(R, "opt/otwatch/bin/otwatch.js"), "run", "--check", "--config", join(R, "etc/otwatch/otwatch.yaml")], { env: { ...process.env, TMPDIR: tmp } });
+    rmSync(tmp, { recursive: true, force: true });
+    const executed = [...readFileSync(trace, "utf8").matchAll(/execve\("([^"]+)".*\) = 0$/gm)].map((m) => m[1] as string);
+    expect(executed.some((p) => p.includes("@esbuild"))).toBe(true); // tsx transpiles with the esbuild binary
+    for (const p of executed) expect(allowed.some((a) => p === a || p.startsWith(`${a}/`)), p).toBe(true);
   });
 
   it("configures Mosquitto on loopback with authentication and topic ACLs", async () => {
