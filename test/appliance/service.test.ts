@@ -2,6 +2,7 @@
 // Modbus sockets, the API over a real socket. Learning → detection by command, a new function code reported, state
 // saved at stop; sensor.no-traffic on a silent interface; a corrupt baseline → learning again with a warning; learning
 // resumed after a restart; SIGHUP-style reload of zones and log level.
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -96,6 +97,22 @@ describe("otwatch run (in process)", () => {
     expect(h.status).toBe(503);
     expect(await h.json()).toMatchObject({ status: "degraded", problems: ["no traffic on lo"] });
     expect(mem.lines().some((l) => l.msg === "anomaly" && l.kind === "sensor.no-traffic")).toBe(true);
+  });
+
+  it("restarts a tcpdump that died, and /health says so meanwhile", async () => {
+    setup = makeSetup("host 127.205.9.6 and tcp port 9");
+    running = await startService(loadServiceConfig(setup.configPath), memoryLogger().log);
+    const pid = () => execFileSync("pgrep", ["-P", String(process.pid), "-x", "tcpdump"]).toString().trim().split("\n").map(Number);
+    const [first] = pid();
+    process.kill(first as number, "SIGKILL");
+    const h = await waitFor("health degraded", async () => {
+      const r = await fetch(`http://127.0.0.1:${running?.api?.port}/health`);
+      return r.status === 503 ? ((await r.json()) as { problems: string[] }) : undefined;
+    });
+    expect(h.problems).toEqual(["capture on lo is not running"]);
+    await waitFor("capture restarted", async () => (await api<{ capture: { interfaces: { capturing: boolean }[] } }>("/status")).capture.interfaces[0]?.capturing, 15_000);
+    expect(pid()).not.toContain(first);
+    expect((await fetch(`http://127.0.0.1:${running.api?.port}/health`)).status).toBe(200);
   });
 
   it("starts learning again with a clear warning when the saved baseline is corrupt", async () => {
