@@ -202,10 +202,13 @@ own otwatch:otwatch "$STATE"
 # --- 5. Mosquitto: loopback listener, password file, ACL --------------------------------------------------------------
 put "$MQ_DIR/conf.d/otwatch.conf" 0644 root:root <"$SRC/appliance/etc/mosquitto-otwatch.conf"
 put "$MQ_DIR/otwatch.acl" 0640 root:mosquitto <"$SRC/appliance/etc/mosquitto-otwatch.acl"
-if [ ! -s "$MQ_DIR/otwatch.passwd" ]; then
-  (umask 077 && : >"$MQ_DIR/otwatch.passwd")
-  mosquitto_passwd -b "$MQ_DIR/otwatch.passwd" otwatch "$(cat "$ETC/mqtt-password")"
-  mosquitto_passwd -b "$MQ_DIR/otwatch.passwd" grafana "$(cat "$ETC/grafana-mqtt-password")"
+# (Re)written when absent or when a password file was replaced since (e.g. deleted to rotate it).
+if [ ! -s "$MQ_DIR/otwatch.passwd" ] || [ "$ETC/mqtt-password" -nt "$MQ_DIR/otwatch.passwd" ] ||
+   [ "$ETC/grafana-mqtt-password" -nt "$MQ_DIR/otwatch.passwd" ]; then
+  (umask 077 && : >"$MQ_DIR/otwatch.passwd.new")
+  mosquitto_passwd -b "$MQ_DIR/otwatch.passwd.new" otwatch "$(cat "$ETC/mqtt-password")"
+  mosquitto_passwd -b "$MQ_DIR/otwatch.passwd.new" grafana "$(cat "$ETC/grafana-mqtt-password")"
+  mv -f "$MQ_DIR/otwatch.passwd.new" "$MQ_DIR/otwatch.passwd"
   say "wrote $MQ_DIR/otwatch.passwd (users otwatch, grafana)"
 fi
 chmod 0640 "$MQ_DIR/otwatch.passwd"
