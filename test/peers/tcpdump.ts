@@ -22,6 +22,8 @@ const WATCHDOG = [
 
 export interface FileCapture {
   readonly file: string;
+  /** Packets the kernel dropped (tcpdump's final statistics); known after stop(). */
+  dropped(): number;
   /** Flushes and stops tcpdump; resolves once it has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -33,10 +35,10 @@ export async function startFileCapture(file: string, filter: string, iface = "lo
   const child = spawn("sh", ["-c", WATCHDOG, "tcpdump-watchdog", ...args], { stdio: ["pipe", "ignore", "pipe"] });
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   let pid = 0;
+  let err = "";
   await new Promise<void>((resolve, reject) => {
-    let err = "";
     child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
+      err = (err + d.toString()).slice(-4096);
       const m = /tcpdump-pid (\d+)/.exec(err);
       if (m) pid = Number(m[1]);
       if (err.includes("listening on")) resolve();
@@ -47,6 +49,7 @@ export async function startFileCapture(file: string, filter: string, iface = "lo
   let stopped = false;
   return {
     file,
+    dropped: () => Number(/(\d+) packets? dropped by kernel/.exec(err)?.[1] ?? 0),
     async stop(): Promise<void> {
       if (!stopped) {
         stopped = true;

@@ -44,6 +44,7 @@ describe("scenario generator", () => {
 
     const { events, counters, packets } = await decodeCapture(res.pcap);
     expect(packets).toBe(res.packets);
+    expect({ gaps: res.gaps, weird: res.weird }).toEqual({ gaps: 0, weird: 0 });
     expect(counters.sum("internal.")).toBe(0);
     expect(ofType(events, "weird")).toEqual([]);
     const plant = new Set([...HOSTS.map((h) => h.ip)]);

@@ -21,6 +21,8 @@ export interface LiveResult {
   readonly t0: number;
   readonly scale: number;
   readonly windows: Map<AttackId, Window>;
+  /** Packets tcpdump reported as dropped by the kernel (the capture then has gaps). */
+  readonly captureDropped: number;
 }
 
 const node = (id: string): string => `ns=1;s=${id}`;
@@ -200,7 +202,7 @@ export async function runLive(plan: Plan, opts: { dir: string; scale: number; r:
     for (const p of plcs) await p.close();
     await cap.stop();
   }
-  return { pcap, t0: clock.t0, scale: opts.scale, windows };
+  return { pcap, t0: clock.t0, scale: opts.scale, windows, captureDropped: cap.dropped() };
 }
 
 async function attackAt(ctx: LiveContext, a: PlannedAttack, windows: Map<AttackId, Window>): Promise<void> {

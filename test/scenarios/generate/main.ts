@@ -14,6 +14,7 @@ import { writePcapFile, type OutRecord } from "./pcap-out.ts";
 import { host, rng } from "./plant.ts";
 import { rewriteLoopbackCapture } from "./rewrite.ts";
 import { planAttacks } from "./schedule.ts";
+import { decodeCapture } from "../../peers/replay.ts";
 import { arpTraffic, beacon, dnsTraffic, portScan, rdpTraffic } from "./synth.ts";
 
 export interface GenerateOptions {
@@ -32,6 +33,9 @@ export interface GenerateResult {
   readonly site: string;
   readonly packets: number;
   readonly bytes: number;
+  /** Self-check of the written file through the pipeline: both 0 for a clean capture. */
+  readonly gaps: number;
+  readonly weird: number;
 }
 
 /** Scenario epoch of time 0: a weekday morning, shifted by the seed so different seeds give different dates. */
@@ -47,6 +51,7 @@ export async function generateScenario(o: GenerateOptions): Promise<GenerateResu
   try {
     log(`running the plant on lo for ${plan.totalS} scenario s (${Math.round(plan.totalS / o.scale)} s real, scale ${o.scale})`);
     const live = await runLive(plan, { dir: tmp, scale: o.scale, r: rng(o.seed * 7919 + 2), log });
+    if (live.captureDropped > 0) log(`  WARNING: tcpdump dropped ${live.captureDropped} packets (machine busy?): the capture has gaps`);
     const rw = await rewriteLoopbackCapture(live.pcap, { t0: live.t0, scale: o.scale, base });
     for (const [why, n] of rw.dropped) log(`  ${n} loopback frames outside the plant map dropped (${why})`);
     const records: OutRecord[] = rw.records;
@@ -79,7 +84,13 @@ export async function generateScenario(o: GenerateOptions): Promise<GenerateResu
     writeFileSync(labels, JSON.stringify(doc, null, 2) + "\n");
     const site = join(o.out, "site.yaml");
     writeSiteYaml(site, "riverside-water");
-    return { pcap, labels, site, packets, bytes: statSync(pcap).size };
+    const check = await decodeCapture(pcap);
+    const gaps = check.events.filter((e) => e.type === "flow.gap").length;
+    const weird = check.events.filter((e) => e.type === "weird").length;
+    if (gaps + weird > 0 || check.counters.sum("internal.") > 0) {
+      log(`  WARNING: ${gaps} gaps, ${weird} protocol anomalies in the written capture (lost packets?): rerun before committing it`);
+    }
+    return { pcap, labels, site, packets, bytes: statSync(pcap).size, gaps, weird };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
