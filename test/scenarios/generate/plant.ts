@@ -38,7 +38,7 @@ export interface Host {
 }
 
 // OUIs: 00:0e:8c Siemens, 00:80:f4 Telemecanique (Schneider), 00:0c:29 VMware, b8:ca:3a Dell, 3c:52:82 HP,
-// 00:50:56 VMware, 00:a0:45 Phoenix Contact, 00:1b:17 Palo Alto Networks (gateways), 70:b3:d5 Lenovo-ish IEEE block.
+// 00:50:56 VMware, 00:a0:45 Phoenix Contact, 00:1b:17 Palo Alto Networks (gateways and the internet side).
 export const HOSTS: readonly Host[] = [
   { role: "plc1", description: "PLC-1 filtration (Modbus/TCP 502, unit 3)", lo: "127.77.60.31", ip: "192.168.60.31", mac: "00:0e:8c:4a:31:07", zone: "control" },
   { role: "plc2", description: "PLC-2 dosing (Modbus/TCP 502, unit 5)", lo: "127.77.60.32", ip: "192.168.60.32", mac: "00:80:f4:12:6b:32", zone: "control" },
