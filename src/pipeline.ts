@@ -9,7 +9,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./core/types.ts";
 import { createPacket, decodeFrame, formatIp, formatMac } from "./decode/index.ts";
 import { DEFAULT_FLOW_LIMITS, type EndReason, type Flow, type FlowLimits } from "./flow/flow.ts";
 import { FlowTable } from "./flow/flow-table.ts";
-import { ByteBudget, MAX_TOTAL_ASSEMBLY_BYTES, MAX_TOTAL_OOO_BYTES } from "./flow/budget.ts";
+import { ByteBudget, MAX_TOTAL_ASSEMBLY_BYTES, MAX_TOTAL_OOO_BYTES, MAX_TOTAL_SESSION_BYTES } from "./flow/budget.ts";
 import { DEFAULT_FRAMER_LIMITS, type FramerLimits } from "./flow/framer.ts";
 import { Registry } from "./flow/registry.ts";
 import { type HostEnv, SessionHost } from "./flow/session-host.ts";
@@ -18,6 +18,8 @@ import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./flow/tcp-stream.ts";
 export interface BudgetLimits {
   maxTotalOooBytes: number;
   maxTotalAssemblyBytes: number;
+  /** Bytes held by all protocol sessions (SessionContext.reserve); refusals count `budget.session.refused`. */
+  maxTotalSessionBytes: number;
 }
 
 export type PipelineLimits = FlowLimits & StreamLimits & FramerLimits & BudgetLimits;
@@ -28,6 +30,7 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   ...DEFAULT_FRAMER_LIMITS,
   maxTotalOooBytes: MAX_TOTAL_OOO_BYTES,
   maxTotalAssemblyBytes: MAX_TOTAL_ASSEMBLY_BYTES,
+  maxTotalSessionBytes: MAX_TOTAL_SESSION_BYTES,
 };
 
 export interface PipelineOptions {
@@ -68,6 +71,7 @@ export class Pipeline {
       framerLimits: this.limits,
       oooBudget: new ByteBudget(this.limits.maxTotalOooBytes),
       assemblyBudget: new ByteBudget(this.limits.maxTotalAssemblyBytes),
+      sessionBudget: new ByteBudget(this.limits.maxTotalSessionBytes),
       tickers: new Set(),
       emit,
     };
@@ -116,6 +120,11 @@ export class Pipeline {
   /** Bytes held in out-of-order buffers and in PDU/probe assembly, across all flows. */
   get bufferedBytes(): { ooo: number; assembly: number } {
     return { ooo: this.env.oooBudget.used, assembly: this.env.assemblyBudget.used };
+  }
+
+  /** Bytes protocol sessions hold from the session budget (also the gauge `budget.session.bytes`, set every second). */
+  get sessionBytes(): number {
+    return this.env.sessionBudget.used;
   }
 
   handleFrame(frame: Frame): void {
@@ -192,11 +201,13 @@ export class Pipeline {
     const end = ts ?? this.lastTs;
     this.table.finish(end);
     this._counters.set("flow.active", 0);
+    this._counters.set("budget.session.bytes", this.env.sessionBudget.used);
   }
 
   /** Once per second of packet time: idle expiry, then session ticks. */
   private sweep(ts: Ts, frame: number): void {
     this.nextSweep = Math.floor(ts) + 1;
+    this._counters.set("budget.session.bytes", this.env.sessionBudget.used);
     this.table.expire(ts);
     for (const h of this.env.tickers) {
       h.frame = frame;

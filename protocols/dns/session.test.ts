@@ -11,7 +11,7 @@ function harness() {
   const events: EventBase[] = [];
   const weird: string[] = [];
   const counts: string[] = [];
-  const ctx = { flow: FLOW, frame: 1, ts: 100, emit: (e: EventBase) => events.push(e), count: (n: string) => counts.push(n), weird: (n: string) => weird.push(n) } satisfies SessionContext;
+  const ctx = { flow: FLOW, frame: 1, ts: 100, emit: (e: EventBase) => events.push(e), count: (n: string) => counts.push(n), weird: (n: string) => weird.push(n), reserve: () => true, release: () => undefined } satisfies SessionContext;
   return { events: events as DnsEvent[], weird, counts, ctx };
 }
 

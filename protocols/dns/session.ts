@@ -1,5 +1,6 @@
 // Per-flow DNS state: pairs queries with responses by message id (RFC 1035 §4.1.1: the id "is copied into the
-// corresponding reply"), bounded pending, timeouts by packet time. Works for UDP datagrams and TCP messages (RFC 7766;
+// corresponding reply"), bounded pending (per flow, and all flows together through the session budget), timeouts by
+// packet time. Works for UDP datagrams and TCP messages (RFC 7766;
 // the 2-byte length prefix is stripped here because the core's framer hands over whole length-prefixed PDUs).
 
 import type { Dir, FlowInfo, ProtocolSession, SessionContext, Ts } from "../../src/core/types.ts";
@@ -9,6 +10,12 @@ import { decodeDnsMessage, type DnsMessage } from "./wire.ts";
 
 /** Unanswered queries kept per flow; beyond that new queries are reported without pairing (Suricata-like flood cap). */
 export const DNS_MAX_PENDING = 256;
+/**
+ * Session-budget estimate of one pending query (SessionContext.reserve): entry and decoded message (~1 KiB measured for
+ * a one-question query) plus this many bytes per message byte for what a large message decodes to.
+ */
+export const DNS_PENDING_ENTRY_BYTES = 1024;
+export const DNS_PENDING_BYTES_PER_BYTE = 4;
 /** Seconds of packet time after which an unanswered query is reported as a timeout. */
 export const DNS_TIMEOUT_S = 10;
 
@@ -23,6 +30,8 @@ interface Pending {
 export class DnsSession implements ProtocolSession {
   private readonly pending = new Map<number, Pending>();
   private flooded = false;
+  /** The session budget refused a query once already (weird `budget` is reported once per flow). */
+  private starved = false;
 
   constructor(
     private readonly flow: FlowInfo,
@@ -44,8 +53,21 @@ export class DnsSession implements ProtocolSession {
         return;
       }
       const old = this.pending.get(msg.id);
-      if (old !== undefined) this.emit(ctx, old.dir, old, undefined, "timeout");
-      this.pending.set(msg.id, { msg, frame: ctx.frame, ts: ctx.ts, bytes: body.length, dir });
+      if (old !== undefined) {
+        ctx.release(pendingCost(old.bytes));
+        this.emit(ctx, old.dir, old, undefined, "timeout");
+      }
+      const p: Pending = { msg, frame: ctx.frame, ts: ctx.ts, bytes: body.length, dir };
+      if (!ctx.reserve(pendingCost(body.length))) {
+        // No room to keep it for pairing: reported now, unpaired.
+        if (old !== undefined) this.pending.delete(msg.id);
+        if (!this.starved) ctx.weird("budget", `session budget spent: DNS query id ${msg.id} not kept for pairing`, dir);
+        this.starved = true;
+        ctx.count("dns.pending.budget");
+        this.emit(ctx, dir, p, undefined, "timeout");
+        return;
+      }
+      this.pending.set(msg.id, p);
       return;
     }
     const req = this.pending.get(msg.id);
@@ -54,6 +76,7 @@ export class DnsSession implements ProtocolSession {
       return;
     }
     this.pending.delete(msg.id);
+    ctx.release(pendingCost(req.bytes));
     this.emit(ctx, req.dir, req, { msg, bytes: body.length, ts: ctx.ts }, "ok");
   }
 
@@ -61,12 +84,16 @@ export class DnsSession implements ProtocolSession {
     for (const [id, p] of this.pending) {
       if (ctx.ts - p.ts < DNS_TIMEOUT_S) continue;
       this.pending.delete(id);
+      ctx.release(pendingCost(p.bytes));
       this.emit(ctx, p.dir, p, undefined, "timeout");
     }
   }
 
   onEnd(ctx: SessionContext): void {
-    for (const p of this.pending.values()) this.emit(ctx, p.dir, p, undefined, "timeout");
+    for (const p of this.pending.values()) {
+      ctx.release(pendingCost(p.bytes));
+      this.emit(ctx, p.dir, p, undefined, "timeout");
+    }
     this.pending.clear();
   }
 
@@ -108,4 +135,9 @@ export class DnsSession implements ProtocolSession {
     };
     ctx.emit(event);
   }
+}
+
+/** Estimated bytes a pending query of `bytes` message bytes holds (reserve and release use the same figure). */
+function pendingCost(bytes: number): number {
+  return DNS_PENDING_ENTRY_BYTES + DNS_PENDING_BYTES_PER_BYTE * bytes;
 }

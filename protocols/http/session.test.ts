@@ -12,7 +12,7 @@ const FLOW: FlowInfo = { id: "F1", transport: "tcp", client: "10.1.1.10", client
 function run(chunks: [Dir, string][]): { events: HttpEvent[]; weird: string[] } {
   const events: EventBase[] = [];
   const weird: string[] = [];
-  const ctx: SessionContext = { flow: FLOW, frame: 1, ts: 100, emit: (e) => events.push(e), count: () => undefined, weird: (n) => weird.push(n) };
+  const ctx: SessionContext = { flow: FLOW, frame: 1, ts: 100, emit: (e) => events.push(e), count: () => undefined, weird: (n) => weird.push(n), reserve: () => true, release: () => undefined };
   const s = httpDissector.createSession(FLOW);
   for (const [dir, text] of chunks) s.onPdu(dir, Buffer.from(text, "latin1"), ctx);
   s.onEnd(ctx);
@@ -71,7 +71,7 @@ describe("HttpSession", () => {
   it("survives garbage, over-long heads and gaps, resynchronising on the next message", () => {
     const events: EventBase[] = [];
     const weird: string[] = [];
-    const ctx: SessionContext = { flow: FLOW, frame: 1, ts: 100, emit: (e) => events.push(e), count: () => undefined, weird: (n) => weird.push(n) };
+    const ctx: SessionContext = { flow: FLOW, frame: 1, ts: 100, emit: (e) => events.push(e), count: () => undefined, weird: (n) => weird.push(n), reserve: () => true, release: () => undefined };
     const s = httpDissector.createSession(FLOW);
     s.onPdu(0, Buffer.from("\x16\x03\x01 not http at all\r\n\r\n"), ctx);
     s.onPdu(0, Buffer.from("GET / HTTP/1.1\r\nX: " + "a".repeat(20000)), ctx);

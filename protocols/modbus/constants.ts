@@ -21,6 +21,13 @@ export const MODBUS_TCP_PORT = 502;
 
 /** Unanswered requests kept per flow before pairing stops and the flow is flagged `flooded` (Suricata uses 500). */
 export const MODBUS_MAX_PENDING = 500;
+/**
+ * Session-budget estimate of one pending request (SessionContext.reserve): the decoded ADU object and its map slot
+ * (~200 bytes measured for FC3), plus per decoded value and per file record / device-id object.
+ */
+export const MODBUS_PENDING_ENTRY_BYTES = 256;
+export const MODBUS_PENDING_BYTES_PER_VALUE = 8;
+export const MODBUS_PENDING_BYTES_PER_RECORD = 128;
 /** A request without a response after this many seconds of packet time is reported with status "timeout". */
 export const MODBUS_TRANSACTION_TIMEOUT_S = 10;
 /** Bytes of undecoded PDU data kept as hex in `data`. */

@@ -37,6 +37,17 @@ class Recorder implements SessionContext {
   weird(name: string, detail: string, _dir?: Dir): void {
     this.weirds.push({ type: "weird", proto: "modbus", name, detail, ts: this.ts, frame: this.frame, flow: FLOW.id, src: FLOW.client, sport: FLOW.clientPort, dst: FLOW.server, dport: FLOW.serverPort });
   }
+  /** Session budget: `budget` bytes may be reserved, `held` is what the session holds now. */
+  budget = Infinity;
+  held = 0;
+  reserve(bytes: number): boolean {
+    if (this.held + bytes > this.budget) return false;
+    this.held += bytes;
+    return true;
+  }
+  release(bytes: number): void {
+    this.held -= bytes;
+  }
   at(frame: number, ts: number): this {
     this.frame = frame;
     this.ts = ts;

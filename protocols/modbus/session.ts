@@ -1,7 +1,8 @@
 // Per-flow Modbus/TCP state: pairs each response with its request by (unit id, transaction id) — the MBAP key of the
 // Implementation Guide V1.0b §3.1.3 and §4.2 — and emits one ModbusTransactionEvent per transaction: "ok",
 // "exception", "timeout" (no response within MODBUS_TRANSACTION_TIMEOUT_S of packet time) or "unsolicited" (a response
-// nobody asked for). The pending map is bounded (MODBUS_MAX_PENDING); out-of-spec PDUs become `weird` events.
+// nobody asked for). The pending map is bounded (MODBUS_MAX_PENDING) and draws on the pipeline-wide session budget
+// (ctx.reserve; refused → the request is reported unpaired, weird `budget`); out-of-spec PDUs become `weird` events.
 
 import type { Dir, FlowInfo, ProtocolSession, SessionContext, Ts } from "../../src/core/types.ts";
 import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
@@ -9,6 +10,9 @@ import {
   EXCEPTION_BIT,
   FC,
   MODBUS_MAX_PENDING,
+  MODBUS_PENDING_BYTES_PER_RECORD,
+  MODBUS_PENDING_BYTES_PER_VALUE,
+  MODBUS_PENDING_ENTRY_BYTES,
   MODBUS_TCP_PORT,
   MODBUS_TRANSACTION_TIMEOUT_S,
   functionName,
@@ -24,6 +28,8 @@ export class ModbusSession implements ProtocolSession {
   /** Unanswered requests keyed by unit << 16 | tid, in arrival order (Map keeps insertion order: oldest first). */
   private readonly pending = new Map<number, ModbusPdu>();
   private flooded = false;
+  /** The session budget refused a request once already (weird `budget` is reported once per flow). */
+  private starved = false;
   /** Set when bytes of requests were lost: responses to them are expected, so not reported as weird. */
   private requestGap = false;
   /** Set by the first paired transaction: from then on the session is known to be in step with the connection. */
@@ -55,12 +61,16 @@ export class ModbusSession implements ProtocolSession {
       // Arrival order is time order, so the first request still inside the window ends the sweep.
       if (request.ts > limit) break;
       this.pending.delete(key);
+      ctx.release(pendingCost(request));
       this.emit(ctx, "timeout", request, undefined, ctx.ts);
     }
   }
 
   onEnd(ctx: SessionContext): void {
-    for (const request of this.pending.values()) this.emit(ctx, "timeout", request, undefined, ctx.ts);
+    for (const request of this.pending.values()) {
+      ctx.release(pendingCost(request));
+      this.emit(ctx, "timeout", request, undefined, ctx.ts);
+    }
     this.pending.clear();
   }
 
@@ -72,6 +82,7 @@ export class ModbusSession implements ProtocolSession {
     if (previous !== undefined) {
       // Same (unit, tid) again before an answer: the older request will never be paired.
       this.pending.delete(key);
+      ctx.release(pendingCost(previous));
       ctx.count("modbus.pending.superseded");
       this.emit(ctx, "timeout", previous, undefined, ctx.ts);
     } else if (this.pending.size >= MODBUS_MAX_PENDING) {
@@ -85,8 +96,19 @@ export class ModbusSession implements ProtocolSession {
       const oldest = this.pending.entries().next().value;
       if (oldest !== undefined) {
         this.pending.delete(oldest[0]);
+        ctx.release(pendingCost(oldest[1]));
         this.emit(ctx, "timeout", oldest[1], undefined, ctx.ts);
       }
+    }
+    if (!ctx.reserve(pendingCost(request))) {
+      // No room to keep it for pairing: reported now, unpaired, so detectors still see the request.
+      if (!this.starved) {
+        this.starved = true;
+        ctx.weird("budget", `session budget spent: tid ${request.tid} unit ${request.unit} not kept for pairing`, this.requestDir);
+      }
+      ctx.count("modbus.pending.budget");
+      this.emit(ctx, "timeout", request, undefined, ctx.ts);
+      return;
     }
     this.pending.set(key, request);
   }
@@ -119,6 +141,7 @@ export class ModbusSession implements ProtocolSession {
       return;
     }
     this.pending.delete(key);
+    ctx.release(pendingCost(request));
     this.requestGap = false;
     this.paired = true;
     if ((request.fc & 0x7f) !== (response.fc & 0x7f)) {
@@ -165,4 +188,10 @@ export class ModbusSession implements ProtocolSession {
     };
     ctx.emit(event);
   }
+}
+
+/** Estimated bytes a pending request holds (a pure function of the decoded request, so reserve and release agree). */
+function pendingCost(pdu: ModbusPdu): number {
+  return MODBUS_PENDING_ENTRY_BYTES + MODBUS_PENDING_BYTES_PER_VALUE * (pdu.values?.length ?? 0) +
+    MODBUS_PENDING_BYTES_PER_RECORD * ((pdu.records?.length ?? 0) + (pdu.objects?.length ?? 0));
 }

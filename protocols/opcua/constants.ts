@@ -13,10 +13,21 @@ export const OPCUA_MAX_CHUNKS = 4096;
 export const OPCUA_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages assembled at the same time per flow (per direction and request id). */
 export const OPCUA_MAX_ASSEMBLIES = 64;
-/** Bytes held by all partial messages of one flow together (64 assemblies × 16 MiB would be far too much). */
+/**
+ * Bytes held by all partial messages of one flow together (64 assemblies × 16 MiB would be far too much). All flows
+ * together are bounded by the pipeline-wide session budget (SessionContext.reserve, MAX_TOTAL_SESSION_BYTES).
+ */
 export const OPCUA_MAX_ASSEMBLY_BYTES = 16 * 1024 * 1024;
 /** Unanswered requests per flow before pairing stops and the flow is flagged `flooded` (Suricata gives up at 500). */
 export const OPCUA_MAX_PENDING = 500;
+/**
+ * Session-budget estimate of one pending request: the entry and map slot, plus its decoded details at this many bytes
+ * per message body byte (node ids as strings, objects per operand), at most OPCUA_PENDING_MAX_DETAIL_BYTES (details
+ * keep at most OPCUA_MAX_OPERANDS operands and OPCUA_MAX_VALUE_TEXT characters per value).
+ */
+export const OPCUA_PENDING_ENTRY_BYTES = 256;
+export const OPCUA_PENDING_BYTES_PER_BODY_BYTE = 4;
+export const OPCUA_PENDING_MAX_DETAIL_BYTES = 512 * 1024;
 /** A request unanswered for this long (packet time, seconds) becomes a `timeout` service event. */
 export const OPCUA_REQUEST_TIMEOUT_S = 60;
 /** Array length above which decoding stops (Wireshark uses 10000 too). */

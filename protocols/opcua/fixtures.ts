@@ -145,6 +145,20 @@ export class RecordingContext implements SessionContext {
       dport: f.serverPort, proto: "opcua", name, detail });
     this.count(`weird.opcua.${name}`);
   }
+  /** Session budget: `budget` bytes may be reserved (refusals counted as the host does), `held` is what is held now. */
+  budget = Infinity;
+  held = 0;
+  reserve(bytes: number): boolean {
+    if (this.held + bytes > this.budget) {
+      this.count("budget.session.refused");
+      return false;
+    }
+    this.held += bytes;
+    return true;
+  }
+  release(bytes: number): void {
+    this.held -= bytes;
+  }
   of<T extends EventBase>(type: string): T[] {
     return this.events.filter((e) => e.type === type) as T[];
   }

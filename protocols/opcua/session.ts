@@ -1,13 +1,16 @@
 // Per-flow OPC UA state (one TCP connection carries one secure channel at a time, OPC UA Part 6 §7.1): HEL/ACK and ERR,
 // OpenSecureChannel/CloseSecureChannel, chunk assembly, and service requests paired with their responses by request id
 // (Part 6 §6.7.2.4: the request id of a response is the one of its request). Pending requests are bounded
-// (OPCUA_MAX_PENDING → weird `flooded`) and time out by packet time. With a security policy other than None the
-// sequence header and body of MSG/CLO are ciphertext: those become opcua.secure-msg metadata events, never failures.
+// (OPCUA_MAX_PENDING → weird `flooded`) and time out by packet time; chunks being assembled and pending requests also
+// draw on the pipeline-wide session budget (ctx.reserve; refused → weird `budget`). With a security policy other than
+// None the sequence header and body of MSG/CLO are ciphertext: those become opcua.secure-msg metadata events, never
+// failures.
 
 import { Buffer } from "node:buffer";
 import type { Dir, EventBase, FlowInfo, ProtocolSession, SessionContext } from "../../src/core/types.ts";
 import {
-  messageTypeOf, OPCUA_MAX_PENDING, OPCUA_REQUEST_TIMEOUT_S, SECURITY_POLICY_NONE, securityModeName, type MessageType,
+  messageTypeOf, OPCUA_MAX_PENDING, OPCUA_PENDING_BYTES_PER_BODY_BYTE, OPCUA_PENDING_ENTRY_BYTES, OPCUA_PENDING_MAX_DETAIL_BYTES,
+  OPCUA_REQUEST_TIMEOUT_S, SECURITY_POLICY_NONE, securityModeName, type MessageType,
 } from "./constants.ts";
 import type {
   OpcuaChannelEvent, OpcuaErrorEvent, OpcuaHelloEvent, OpcuaSecureMessageEvent, OpcuaSecurityMode, OpcuaServiceDetails,
@@ -28,6 +31,8 @@ interface Pending {
   typeId: number;
   requestHandle: number | undefined;
   details: OpcuaServiceDetails | undefined;
+  /** Bytes reserved from the session budget for this entry (0 when not pending). */
+  cost: number;
 }
 
 interface PendingOpen {
@@ -49,6 +54,8 @@ export class OpcuaSession implements ProtocolSession {
   private open: PendingOpen | undefined;
   private readonly pending = new Map<number, Pending>();
   private flooded = false;
+  /** The session budget refused something once already (weird `budget` is reported once per flow). */
+  private starved = false;
   private readonly assembler = new ChunkAssembler();
 
   constructor(private readonly flow: FlowInfo) {}
@@ -68,21 +75,25 @@ export class OpcuaSession implements ProtocolSession {
     }
   }
 
-  onGap(dir: Dir): void {
-    this.assembler.reset(dir);
+  onGap(dir: Dir, _bytes: number, ctx: SessionContext): void {
+    this.assembler.reset(dir, ctx);
   }
 
   onTick(ctx: SessionContext): void {
     for (const [id, p] of this.pending) {
       if (ctx.ts - p.ts < OPCUA_REQUEST_TIMEOUT_S) continue;
       this.pending.delete(id);
+      ctx.release(p.cost);
       this.emitService(ctx, p, undefined, undefined, "timeout");
     }
   }
 
   onEnd(ctx: SessionContext): void {
     this.flushHello(ctx, false);
-    for (const p of this.pending.values()) this.emitService(ctx, p, undefined, undefined, "timeout");
+    for (const p of this.pending.values()) {
+      ctx.release(p.cost);
+      this.emitService(ctx, p, undefined, undefined, "timeout");
+    }
     this.pending.clear();
   }
 
@@ -159,10 +170,11 @@ export class OpcuaSession implements ProtocolSession {
       if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
       return;
     }
-    const a = this.assembler.add(dir, sc.requestId, sc.chunk, sc.body);
+    const a = this.assembler.add(dir, sc.requestId, sc.chunk, sc.body, ctx);
     if (a.kind !== "complete") {
       if (a.kind === "dropped") {
-        ctx.weird(a.reason, `${type} request id ${sc.requestId}`, dir);
+        if (a.reason !== "budget" || !this.starved) ctx.weird(a.reason, `${type} request id ${sc.requestId}`, dir);
+        if (a.reason === "budget") this.starved = true;
         ctx.count(`opcua.${a.reason}`);
       } else if (a.kind === "aborted") {
         ctx.count("opcua.chunk.aborted");
@@ -174,7 +186,7 @@ export class OpcuaSession implements ProtocolSession {
     if (m.malformed !== undefined) ctx.weird("malformed", `${type} ${serviceName(m.typeId)}: ${m.malformed}`, dir);
     if (type === "OPN") this.onOpen(dir, m, ctx);
     else if (type === "CLO") this.emitChannel(ctx, "close", undefined, undefined);
-    else this.onService(dir, sc.requestId, m, ctx);
+    else this.onService(dir, sc.requestId, m, a.body.length, ctx);
     if (tracer) tracer(traceRecord(ctx.frame, dir, sc, m));
   }
 
@@ -238,15 +250,16 @@ export class OpcuaSession implements ProtocolSession {
     ctx.emit(ev);
   }
 
-  private onService(dir: Dir, requestId: number, m: DecodedMessage, ctx: SessionContext): void {
+  private onService(dir: Dir, requestId: number, m: DecodedMessage, bodyBytes: number, ctx: SessionContext): void {
     // Requests are known by their type id, not by direction: with reverse connect (RHE) the server opens the TCP flow.
     if (m.kind === "request" || (m.kind === "unknown" && dir === 0)) {
       const p: Pending = {
-        frame: ctx.frame, ts: ctx.ts, requestId, typeId: m.typeId, requestHandle: m.requestHandle, details: m.details,
+        frame: ctx.frame, ts: ctx.ts, requestId, typeId: m.typeId, requestHandle: m.requestHandle, details: m.details, cost: 0,
       };
       const old = this.pending.get(requestId);
       if (old) {
         this.pending.delete(requestId);
+        ctx.release(old.cost);
         this.emitService(ctx, old, undefined, undefined, "timeout");
       }
       if (this.pending.size >= OPCUA_MAX_PENDING) {
@@ -255,16 +268,29 @@ export class OpcuaSession implements ProtocolSession {
         this.flooded = true;
         return;
       }
+      const cost = pendingCost(bodyBytes);
+      if (!ctx.reserve(cost)) {
+        // No room to keep it: reported now, unpaired, so detectors still see the request.
+        ctx.count("opcua.pending.budget");
+        if (!this.starved) ctx.weird("budget", `session budget spent: request id ${requestId} not kept for pairing`, dir);
+        this.starved = true;
+        this.emitService(ctx, p, undefined, undefined, "timeout");
+        return;
+      }
+      p.cost = cost;
       this.pending.set(requestId, p);
       return;
     }
     const p = this.pending.get(requestId);
-    if (p) this.pending.delete(requestId);
+    if (p) {
+      this.pending.delete(requestId);
+      ctx.release(p.cost);
+    }
     const status = p === undefined ? "unsolicited"
       : m.typeId === SERVICE_FAULT_ID ? "fault"
       : m.serviceResult !== undefined && m.serviceResult >= 0x80000000 ? "bad" : "ok";
     const req: Pending = p ?? {
-      frame: ctx.frame, ts: ctx.ts, requestId, typeId: -1, requestHandle: m.requestHandle, details: undefined,
+      frame: ctx.frame, ts: ctx.ts, requestId, typeId: -1, requestHandle: m.requestHandle, details: undefined, cost: 0,
     };
     this.emitService(ctx, req, m, ctx, status);
   }
@@ -286,4 +312,9 @@ export class OpcuaSession implements ProtocolSession {
     };
     ctx.emit(ev);
   }
+}
+
+/** Estimated bytes a pending request holds: the entry, plus its decoded details (bounded by OPCUA_MAX_OPERANDS). */
+function pendingCost(bodyBytes: number): number {
+  return OPCUA_PENDING_ENTRY_BYTES + Math.min(bodyBytes * OPCUA_PENDING_BYTES_PER_BODY_BYTE, OPCUA_PENDING_MAX_DETAIL_BYTES);
 }

@@ -91,6 +91,25 @@ describe("ChunkAssembler", () => {
     expect(big.add(0, 1, "C", b(20))).toEqual({ kind: "dropped", reason: "message-too-large" });
     expect(big.bytes).toBe(0);
   });
+  it("reserves every copied byte from the session budget and drops the message being assembled when refused", () => {
+    let held = 0;
+    const budget = {
+      reserve: (n: number) => (held + n > 100 ? false : ((held += n), true)),
+      release: (n: number) => void (held -= n),
+    };
+    const a = new ChunkAssembler();
+    expect(a.add(0, 1, "F", b(500), budget).kind).toBe("complete"); // a lone final chunk is not copied: nothing reserved
+    expect(a.add(0, 1, "C", b(60), budget).kind).toBe("pending");
+    expect(a.add(0, 2, "C", b(30), budget).kind).toBe("pending");
+    expect(held).toBe(90);
+    expect(a.add(0, 1, "C", b(20), budget)).toEqual({ kind: "dropped", reason: "budget" });
+    expect([held, a.bytes, a.size]).toEqual([30, 30, 1]);
+    expect(a.add(0, 3, "C", b(80), budget)).toEqual({ kind: "dropped", reason: "budget" });
+    expect(a.add(0, 2, "F", b(5), budget).kind).toBe("complete");
+    a.add(1, 4, "C", b(10), budget);
+    a.reset(1, budget);
+    expect(held).toBe(0);
+  });
   it("forgets one direction's partial messages after a gap", () => {
     const a = new ChunkAssembler();
     a.add(0, 1, "C", b(5));

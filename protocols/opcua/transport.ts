@@ -8,6 +8,7 @@ import {
   isChunkType, messageTypeOf, OPCUA_HEADER_LEN, OPCUA_MAX_ASSEMBLIES, OPCUA_MAX_ASSEMBLY_BYTES, OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES,
   OPCUA_MAX_PDU, OPCUA_MIN_PDU, type MessageType,
 } from "./constants.ts";
+import type { SessionContext } from "../../src/core/types.ts";
 import { Cursor } from "./types/cursor.ts";
 
 export type ChunkType = "F" | "C" | "A";
@@ -113,7 +114,12 @@ export type AssemblyResult =
   | { readonly kind: "complete"; readonly body: Uint8Array }
   | { readonly kind: "pending" }
   | { readonly kind: "aborted" }
-  | { readonly kind: "dropped"; readonly reason: "too-many-chunks" | "message-too-large" | "too-many-assemblies" };
+  | { readonly kind: "dropped"; readonly reason: "too-many-chunks" | "message-too-large" | "too-many-assemblies" | "budget" };
+
+/** Where copied chunk bodies are accounted: the session's context (pipeline-wide session budget). */
+export type AssemblyBudget = Pick<SessionContext, "reserve" | "release">;
+
+const UNLIMITED: AssemblyBudget = { reserve: () => true, release: () => undefined };
 
 interface Assembly {
   parts: Uint8Array[];
@@ -122,48 +128,56 @@ interface Assembly {
 
 const PENDING: AssemblyResult = { kind: "pending" };
 const ABORTED: AssemblyResult = { kind: "aborted" };
+const DROPPED_BUDGET: AssemblyResult = { kind: "dropped", reason: "budget" };
 
 /**
  * Puts message bodies back together from chunks (Part 6 §6.7.2.2: 'C' intermediate, 'F' final, 'A' abort) per
  * direction and request id. A lone 'F' is returned as is (zero copy); intermediate chunk bodies are copied because
  * they must outlive the segment they came in. Bounded by OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES, OPCUA_MAX_ASSEMBLIES
  * and OPCUA_MAX_ASSEMBLY_BYTES (all partial messages of the flow together); an abort chunk discards what was collected.
+ * Every copied byte is also reserved from `budget` (the pipeline-wide session budget): when it says no, the message being
+ * assembled is dropped (`budget`), so all flows together stay bounded, not just each one.
  */
 export class ChunkAssembler {
   private readonly open = new Map<number, Assembly>();
   /** Bytes held by all partial messages (bounded by OPCUA_MAX_ASSEMBLY_BYTES). */
   private held = 0;
 
-  add(dir: 0 | 1, requestId: number, chunk: ChunkType, body: Uint8Array): AssemblyResult {
+  add(dir: 0 | 1, requestId: number, chunk: ChunkType, body: Uint8Array, budget: AssemblyBudget = UNLIMITED): AssemblyResult {
     const key = requestId * 2 + dir;
     const a = this.open.get(key);
     if (chunk === "A") {
-      this.drop(key, a);
+      this.drop(key, a, budget);
       return ABORTED;
     }
     if (a === undefined) {
       if (chunk === "F") return { kind: "complete", body };
       if (this.open.size >= OPCUA_MAX_ASSEMBLIES) return { kind: "dropped", reason: "too-many-assemblies" };
       if (this.held + body.length > OPCUA_MAX_ASSEMBLY_BYTES) return { kind: "dropped", reason: "message-too-large" };
+      if (!budget.reserve(body.length)) return DROPPED_BUDGET;
       this.open.set(key, { parts: [body.slice()], bytes: body.length });
       this.held += body.length;
       return PENDING;
     }
     if (a.parts.length + 1 > OPCUA_MAX_CHUNKS) {
-      this.drop(key, a);
+      this.drop(key, a, budget);
       return { kind: "dropped", reason: "too-many-chunks" };
     }
     if (a.bytes + body.length > OPCUA_MAX_MESSAGE_BYTES || this.held + body.length > OPCUA_MAX_ASSEMBLY_BYTES) {
-      this.drop(key, a);
+      this.drop(key, a, budget);
       return { kind: "dropped", reason: "message-too-large" };
     }
     if (chunk === "C") {
+      if (!budget.reserve(body.length)) {
+        this.drop(key, a, budget);
+        return DROPPED_BUDGET;
+      }
       a.parts.push(body.slice());
       a.bytes += body.length;
       this.held += body.length;
       return PENDING;
     }
-    this.drop(key, a);
+    this.drop(key, a, budget);
     const out = new Uint8Array(a.bytes + body.length);
     let off = 0;
     for (const p of a.parts) {
@@ -174,15 +188,16 @@ export class ChunkAssembler {
     return { kind: "complete", body: out };
   }
 
-  private drop(key: number, a: Assembly | undefined): void {
+  private drop(key: number, a: Assembly | undefined, budget: AssemblyBudget): void {
     if (a === undefined) return;
     this.open.delete(key);
     this.held -= a.bytes;
+    budget.release(a.bytes);
   }
 
   /** Forget partial messages of a direction (after a gap the rest of them cannot be trusted). */
-  reset(dir: 0 | 1): void {
-    for (const [k, a] of [...this.open]) if (k % 2 === dir) this.drop(k, a);
+  reset(dir: 0 | 1, budget: AssemblyBudget = UNLIMITED): void {
+    for (const [k, a] of [...this.open]) if (k % 2 === dir) this.drop(k, a, budget);
   }
 
   /** Bytes held by partial messages. */

@@ -20,7 +20,7 @@ function helloBody(sni: string): number[] {
 function run(pdus: [Dir, Uint8Array][]): { events: EventBase[]; weird: string[] } {
   const events: EventBase[] = [];
   const weird: string[] = [];
-  const ctx: SessionContext = { flow: FLOW, frame: 1, ts: 100, emit: (e) => events.push(e), count: () => undefined, weird: (n) => weird.push(n) };
+  const ctx: SessionContext = { flow: FLOW, frame: 1, ts: 100, emit: (e) => events.push(e), count: () => undefined, weird: (n) => weird.push(n), reserve: () => true, release: () => undefined };
   const s = tlsDissector.createSession(FLOW);
   for (const [dir, pdu] of pdus) s.onPdu(dir, pdu, ctx);
   s.onEnd(ctx);

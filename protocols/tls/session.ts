@@ -1,6 +1,7 @@
 // Per-flow TLS state: collects handshake-record bytes per direction (a hello may span records, RFC 8446 §5.1), decodes
 // the first ClientHello (client → server) and ServerHello (server → client), then ignores the encrypted rest. Buffers
-// are bounded; the core's framer hands over whole records (5-byte header, length at offset 3).
+// are bounded (TLS_MAX_HELLO per direction, all flows together by the session budget: ctx.reserve, refused → weird
+// `budget`); the core's framer hands over whole records (5-byte header, length at offset 3).
 
 import type { Dir, FlowInfo, ProtocolSession, SessionContext } from "../../src/core/types.ts";
 import type { TlsClientHelloEvent, TlsServerHelloEvent } from "./events.ts";
@@ -30,15 +31,21 @@ export class TlsSession implements ProtocolSession {
     }
     if (dir === 0 && this.recordVersion === 0) this.recordVersion = ((pdu[1] ?? 0) << 8) | (pdu[2] ?? 0);
     // Copy: the framer's view is only valid during this call and a hello may continue in the next record.
+    const n = pdu.length - TLS_RECORD_HEADER_LEN;
+    if (!ctx.reserve(n)) {
+      ctx.weird("budget", `session budget spent: TLS handshake in direction ${dir} not reassembled`, dir);
+      this.finish(dir, ctx);
+      return;
+    }
     this.hs[dir].push(Uint8Array.from(pdu.subarray(TLS_RECORD_HEADER_LEN)));
-    this.hsLen[dir] += pdu.length - TLS_RECORD_HEADER_LEN;
+    this.hsLen[dir] += n;
     const parts = this.hs[dir];
     const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     if (buf.length < 4) return;
     const msgLen = ((buf[1] ?? 0) << 16) | ((buf[2] ?? 0) << 8) | (buf[3] ?? 0);
     if (msgLen > TLS_MAX_HELLO) {
       ctx.weird("bad-length", `TLS handshake message of ${msgLen} bytes`, dir);
-      this.finish(dir);
+      this.finish(dir, ctx);
       return;
     }
     if (buf.length < 4 + msgLen) {
@@ -50,21 +57,24 @@ export class TlsSession implements ProtocolSession {
     if (dir === 0 && hsType === TLS_HS_CLIENT_HELLO) this.emitClientHello(body, ctx);
     else if (dir === 1 && hsType === TLS_HS_SERVER_HELLO) this.emitServerHello(body, ctx);
     else ctx.weird("unexpected-handshake", `TLS handshake type ${hsType} first in direction ${dir}`, dir);
-    this.finish(dir);
+    this.finish(dir, ctx);
   }
 
-  onGap(dir: Dir, _bytes: number, _ctx: SessionContext): void {
-    this.finish(dir);
+  onGap(dir: Dir, _bytes: number, ctx: SessionContext): void {
+    this.finish(dir, ctx);
   }
 
-  onEnd(_ctx: SessionContext): void {
-    this.finish(0);
-    this.finish(1);
+  onEnd(ctx: SessionContext): void {
+    this.finish(0, ctx);
+    this.finish(1, ctx);
   }
 
-  private finish(dir: Dir): void {
+  /** Done with a direction: its buffered hello bytes go, and so does their reservation. */
+  private finish(dir: Dir, ctx: SessionContext): void {
     this.done[dir] = true;
     this.hs[dir] = [];
+    ctx.release(this.hsLen[dir]);
+    this.hsLen[dir] = 0;
   }
 
   private base(ctx: SessionContext) {

@@ -167,6 +167,8 @@ export type CoreEvent = WeirdEvent | FlowStartEvent | FlowEndEvent | GapEvent | 
 /**
  * What a protocol session may do. `emit` takes any event extending EventBase; `count` bumps a named counter
  * (e.g. "modbus.pending.flooded"); `weird` emits a WeirdEvent for this flow and counts `weird.<proto>.<name>`.
+ * `reserve`/`release` draw on the pipeline-wide budget for bytes held by sessions (added for issue 2's memory bound:
+ * per-flow caps × the flow cap is far above 1 GB).
  */
 export interface SessionContext {
   readonly flow: FlowInfo;
@@ -176,6 +178,17 @@ export interface SessionContext {
   emit(event: EventBase): void;
   count(name: string, n?: number): void;
   weird(name: string, detail: string, dir?: Dir): void;
+  /**
+   * Asks for `bytes` the session is about to keep beyond this call (copied chunks, pending requests — an estimate is
+   * fine). False when the pipeline-wide session budget is spent (counted `budget.session.refused`): the session must
+   * then not keep it (drop the message being assembled, report the request unpaired) and may say so with weird `budget`.
+   */
+  reserve(bytes: number): boolean;
+  /**
+   * Gives back bytes reserved earlier (a message completed, a request answered). Optional to call: whatever a session
+   * still holds is released for it when it ends, is detached or its flow is evicted.
+   */
+  release(bytes: number): void;
 }
 
 /**

@@ -77,6 +77,8 @@ export interface ToyLog {
   gaps: { flow: string; dir: Dir; bytes: number }[];
   ticks: number;
   ends: string[];
+  /** Session-budget reservations refused (ToyOptions.reserve). */
+  refused: number;
 }
 
 export interface ToyOptions {
@@ -85,6 +87,8 @@ export interface ToyOptions {
   /** Throw from onPdu when the body equals this text. */
   throwOn?: string;
   tick?: boolean;
+  /** Reserve this many bytes of the session budget per PDU, never released by the session (refusals are logged). */
+  reserve?: number;
 }
 
 export interface ToyEvent extends EventBase {
@@ -107,6 +111,7 @@ export function toyDissector(log: ToyLog, o: ToyOptions = {}): Dissector {
       const s: ProtocolSession = {
         onPdu(dir: Dir, pdu: Uint8Array, ctx: SessionContext): void {
           const body = new TextDecoder().decode(pdu.subarray(4));
+          if (o.reserve !== undefined && !ctx.reserve(o.reserve)) log.refused++;
           if (o.throwOn !== undefined && body === o.throwOn) throw new Error(`toy failure on ${body}`);
           log.pdus.push({ flow: flow.id, dir, body, frame: ctx.frame });
           const ev: ToyEvent = {
@@ -136,5 +141,5 @@ export function toyDissector(log: ToyLog, o: ToyOptions = {}): Dissector {
 }
 
 export function newToyLog(): ToyLog {
-  return { pdus: [], gaps: [], ticks: 0, ends: [] };
+  return { pdus: [], gaps: [], ticks: 0, ends: [], refused: 0 };
 }

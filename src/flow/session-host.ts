@@ -2,6 +2,8 @@
 // probes), runs reassembly and framing, and is the session's SessionContext. Every call into dissector code goes through
 // `call`, the single try/catch at the session boundary (STYLE "an exception escaping a session"): the exception is
 // counted as internal.<proto>.exception, reported as a weird `internal-error`, and the session is detached.
+// The host also keeps the tally of what its session reserved from the pipeline-wide session budget and gives all of it
+// back when the session ends, is detached or its flow is evicted, so a session cannot leak budget.
 
 import type { Counters } from "../core/counters.ts";
 import type {
@@ -29,9 +31,10 @@ export interface HostEnv {
   readonly registry: Registry;
   readonly streamLimits: StreamLimits;
   readonly framerLimits: FramerLimits;
-  /** Pipeline-wide byte budgets: out-of-order segments; framer assembly and probe bytes. */
+  /** Pipeline-wide byte budgets: out-of-order segments; framer assembly and probe bytes; what sessions keep. */
   readonly oooBudget: ByteBudget;
   readonly assemblyBudget: ByteBudget;
+  readonly sessionBudget: ByteBudget;
   /** Hosts whose session wants onTick. */
   readonly tickers: Set<SessionHost>;
   emit(e: EventBase): void;
@@ -64,6 +67,8 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
   private framers: [Framer, Framer] | undefined = undefined;
   private readonly rec: Flow<SessionHost>;
   private readonly env: HostEnv;
+  /** Bytes the session holds from env.sessionBudget. */
+  private reserved = 0;
 
   constructor(rec: Flow<SessionHost>, env: HostEnv) {
     this.rec = rec;
@@ -125,14 +130,18 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
       }
       this.call(OP_END, d, 0, undefined);
     }
-    this.release();
+    this.releaseAll();
     this.state = NONE;
     this.session = undefined;
     this.env.tickers.delete(this);
   }
 
-  /** Gives buffered bytes back to the pipeline-wide budgets. */
-  private release(): void {
+  /** Gives buffered bytes and everything the session reserved back to the pipeline-wide budgets. */
+  private releaseAll(): void {
+    if (this.reserved > 0) {
+      this.env.sessionBudget.release(this.reserved);
+      this.reserved = 0;
+    }
     if (this.streams !== undefined) {
       this.streams[0].discard();
       this.streams[1].discard();
@@ -212,6 +221,24 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
     this.env.counters.add(name, n);
   }
 
+  reserve(bytes: number): boolean {
+    if (bytes <= 0) return true;
+    if (this.state !== ATTACHED || !this.env.sessionBudget.take(bytes)) {
+      this.env.counters.add("budget.session.refused");
+      return false;
+    }
+    this.reserved += bytes;
+    return true;
+  }
+
+  /** Never gives back more than this session holds (a session's estimate may drift; the budget must not). */
+  release(bytes: number): void {
+    const n = bytes < this.reserved ? bytes : this.reserved;
+    if (n <= 0) return;
+    this.reserved -= n;
+    this.env.sessionBudget.release(n);
+  }
+
   /** A weird event for this flow; src/dst follow the direction when given (dir 1: the server is the source). */
   weird(name: string, detail: string, dir?: Dir): void {
     this.weirdAs(this.dissector?.name ?? this.flow.transport, name, detail, dir);
@@ -255,7 +282,7 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
     if (chosen === null) {
       this.env.counters.add(probe.exhausted ? "registry.probe.budget-exhausted" : `registry.unidentified.${transport}`);
       probe.release();
-      this.release();
+      this.releaseAll();
       this.state = NONE;
       return;
     }
@@ -296,7 +323,7 @@ export class SessionHost implements SessionContext, StreamOutput, FramerOutput, 
   }
 
   private detach(): void {
-    this.release();
+    this.releaseAll();
     this.state = NONE;
     this.session = undefined;
     this.framers = undefined;

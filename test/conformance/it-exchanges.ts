@@ -166,6 +166,8 @@ export function replay(d: Dissector, c: Conversation, flowId = "F1"): { events: 
     emit: (e) => events.push(e),
     count: () => undefined,
     weird: (name) => weird.push(name),
+    reserve: () => true,
+    release: () => undefined,
   };
   const s = d.createSession(flow);
   const buf: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];

@@ -37,6 +37,9 @@ export function runDirect(target: FuzzTarget, pdus: number, seed: number): Direc
     emit: (_e: EventBase) => void events++,
     count: () => {},
     weird: () => void weird++,
+    // A budget that sometimes says no, so the refusal paths of every session are fuzzed too.
+    reserve: () => !rng.chance(0.05),
+    release: () => undefined,
   };
   const crashes: Crash[] = [];
   const seen = new Set<string>();

@@ -1,10 +1,12 @@
 // A real slice of the hostile-input fuzzer (issue 2 item 10) in the test suite: 40,000 mutated packets per dissector
 // through the whole pipeline (the million-packet run is `npm run fuzz`), with the same checks: no internal error, no
 // escaped exception, flow cap held, malformed input counted, request floods stopped at the pending limit, memory
-// (heap + ArrayBuffers) bounded and not growing between a 10,000- and a 40,000-packet run.
+// (heap + ArrayBuffers) bounded and not growing between a 10,000- and a 40,000-packet run. Then the held-memory
+// scenario (hold.ts) with a small session budget: what all flows keep stays within it.
 import { describe, expect, it } from "vitest";
 import { checkGrowth, checkRun, exposeGc } from "./check.ts";
 import { runFuzz } from "./harness.ts";
+import { holdScenarios, runHold } from "./hold.ts";
 import { createMutator, MUTATIONS, type Seed } from "./mutate.ts";
 import { Prng } from "./prng.ts";
 import { fuzzTargets } from "./targets.ts";
@@ -82,4 +84,38 @@ describe("the harness sees bugs", () => {
     expect(crash.stack).toContain("planted bug on FC16");
     expect(crash.inputHex.slice(14, 16)).toBe("10");
   });
+});
+
+describe("memory held on purpose stays within the pipeline-wide session budget", () => {
+  const gc = exposeGc();
+  const MiB = 1024 * 1024;
+  const BUDGET = MiB;
+  /** GC noise and per-flow state (flow records, streams, sessions) that the budget does not cover. */
+  const SLACK = 2 * MiB;
+  const size: Record<string, { flows: number; perFlow?: number }> = {
+    "modbus pending requests": { flows: 100 },
+    "dns-tcp pending queries": { flows: 100 },
+    "http endless head": { flows: 400 },
+    "tls hello over records": { flows: 100 },
+    "opcua C-chunk assembly": { flows: 8, perFlow: 3 * MiB },
+  };
+  for (const sc of holdScenarios()) {
+    const { flows, perFlow = sc.perFlow } = size[sc.name]!;
+    it(`${sc.name}: ${flows} flows hold more than ${(BUDGET + SLACK) / MiB} MiB without a budget, within it with a ${BUDGET / MiB} MiB budget`, () => {
+      const free = runHold(sc.name, sc.dissectors, sc.port, flows, perFlow, sc.chunk, gc);
+      expect(free.heldBytes).toBeGreaterThan(BUDGET + SLACK);
+      expect(free.counters["budget.session.refused"] ?? 0).toBe(0);
+      const h = runHold(sc.name, sc.dissectors, sc.port, flows, perFlow, sc.chunk, gc, { maxTotalSessionBytes: BUDGET });
+      expect(h.heldBytes).toBeLessThan(BUDGET + SLACK);
+      expect(h.reservedBytes).toBeLessThanOrEqual(BUDGET);
+      expect(h.reservedBytes).toBeGreaterThan(BUDGET / 2);
+      expect(h.counters["budget.session.refused"] ?? 0).toBeGreaterThan(0);
+      const proto = sc.dissectors[0]!.name;
+      expect(h.counters[`weird.${proto}.budget`] ?? 0).toBeGreaterThan(0);
+      expect(Object.entries(h.counters).filter(([k]) => k.startsWith("internal."))).toEqual([]);
+      // Everything reserved came back when the flows ended.
+      expect(h.reservedAfterEnd).toBe(0);
+      expect(free.reservedAfterEnd).toBe(0);
+    }, 30_000);
+  }
 });

@@ -1,13 +1,15 @@
 // Memory held on purpose: many flows each sending the first part of the largest message the protocol lets them
 // assemble, never the end. Random mutation rarely builds such flows, so this is its own scenario. Measures JS heap +
 // ArrayBuffers after a GC while everything is still held, against a pipeline-wide bound (the appliance must stay under
-// 1 GB whatever the traffic), and per flow, extrapolated to the flow cap (MAX_FLOWS): OPC UA chunk assembly (Part 6
-// §6.7.2, intermediate 'C' chunks of one request), Modbus and DNS pending requests, an HTTP head that never ends, a
-// TLS hello spread over records.
+// 1 GB whatever the traffic), beside what the sessions reserved from the session budget (MAX_TOTAL_SESSION_BYTES) —
+// held/reserved near or below 1 means the sessions' estimates cover what they keep, so the budget bounds the total:
+// OPC UA chunk assembly (Part 6 §6.7.2, intermediate 'C' chunks of one request), Modbus and DNS pending requests, an
+// HTTP head that never ends, a TLS hello spread over records.
 import { Counters } from "../../src/core/counters.ts";
 import type { Dissector } from "../../src/core/types.ts";
 import { TCP_ACK, TCP_PSH } from "../../src/core/types.ts";
-import { Pipeline } from "../../src/pipeline.ts";
+import { MAX_TOTAL_SESSION_BYTES } from "../../src/flow/budget.ts";
+import { Pipeline, type PipelineLimits } from "../../src/pipeline.ts";
 import { dnsTcpDissector } from "../../protocols/dns/index.ts";
 import { httpDissector } from "../../protocols/http/index.ts";
 import { adu } from "../../protocols/modbus/fixtures.ts";
@@ -18,14 +20,19 @@ import { concat, u16 } from "../fixtures/capture-builder.ts";
 import { FrameWriter } from "./frames.ts";
 import { usedMemory } from "./harness.ts";
 
-/** What all flows together may hold in partial messages (the framer's own pipeline-wide budget is 128 MiB). */
-export const MAX_HELD_BYTES = 192 * 1024 * 1024;
+/** What all flows together may hold: the session budget plus the framer's transient PDUs and per-flow state. */
+export const MAX_HELD_BYTES = MAX_TOTAL_SESSION_BYTES + 64 * 1024 * 1024;
+/** Memory held per byte reserved above which a session's estimate is too low for the budget to bound it. */
+export const MAX_HELD_PER_RESERVED = 1.5;
 
 export interface HoldResult {
   name: string;
   flows: number;
   bytesSent: number;
   heldBytes: number;
+  /** Bytes the sessions had reserved from the session budget at the measurement, and after every flow ended (0). */
+  reservedBytes: number;
+  reservedAfterEnd: number;
   counters: Record<string, number>;
 }
 
@@ -36,9 +43,9 @@ const SEGMENT = 1448;
  * measured (after a GC) before the flows end.
  */
 export function runHold(name: string, dissectors: readonly Dissector[], port: number, flows: number, perFlow: number,
-  chunk: (i: number) => Uint8Array, gc: () => void): HoldResult {
+  chunk: (i: number) => Uint8Array, gc: () => void, limits?: Partial<PipelineLimits>): HoldResult {
   const counters = new Counters();
-  const pipeline = new Pipeline({ dissectors, onEvent: () => {}, counters });
+  const pipeline = new Pipeline({ dissectors, onEvent: () => {}, counters, limits });
   const w = new FrameWriter();
   settle(gc);
   const before = usedMemory();
@@ -63,8 +70,12 @@ export function runHold(name: string, dissectors: readonly Dissector[], port: nu
   }
   settle(gc);
   const held = usedMemory() - before;
+  const reserved = pipeline.sessionBytes;
   pipeline.finish();
-  return { name, flows, bytesSent: sent, heldBytes: held, counters: counters.snapshot() };
+  return {
+    name, flows, bytesSent: sent, heldBytes: held, reservedBytes: reserved, reservedAfterEnd: pipeline.sessionBytes,
+    counters: counters.snapshot(),
+  };
 }
 
 /** ArrayBuffer backing stores are released a little after the GC that found them dead: collect until memory is stable. */

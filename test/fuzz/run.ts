@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { checkGrowth, checkRun, exposeGc, mb } from "./check.ts";
 import { runDirect } from "./direct.ts";
 import { runFuzz } from "./harness.ts";
-import { holdScenarios, MAX_HELD_BYTES, runHold } from "./hold.ts";
+import { holdScenarios, MAX_HELD_BYTES, MAX_HELD_PER_RESERVED, runHold } from "./hold.ts";
 import { DEFAULT_PIPELINE_LIMITS } from "../../src/pipeline.ts";
 import { fuzzTargets } from "./targets.ts";
 
@@ -60,16 +60,22 @@ if (direct > 0) {
   }
 }
 if (only === undefined || only.includes("hold")) {
+  const budget = DEFAULT_PIPELINE_LIMITS.maxTotalSessionBytes;
   console.log(`\nheld memory (unfinished messages, unanswered requests), bound ${mb(MAX_HELD_BYTES)} for what is measured; ` +
-    `per flow × the flow cap (${DEFAULT_PIPELINE_LIMITS.maxFlows}) is the worst case a capture could reach`);
+    `at the flow cap (${DEFAULT_PIPELINE_LIMITS.maxFlows}) per flow × cap, at most the session budget (${mb(budget)}) × held/reserved`);
   for (const sc of holdScenarios()) {
     const h = runHold(sc.name, sc.dissectors, sc.port, sc.flows, sc.perFlow, sc.chunk, gc);
     const perFlow = h.heldBytes / h.flows;
-    const ok = h.heldBytes <= MAX_HELD_BYTES;
+    const ratio = h.reservedBytes > 0 ? h.heldBytes / h.reservedBytes : Infinity;
+    const atCap = Math.min(perFlow * DEFAULT_PIPELINE_LIMITS.maxFlows, budget * ratio);
+    const ok = h.heldBytes <= MAX_HELD_BYTES && ratio <= MAX_HELD_PER_RESERVED && h.reservedAfterEnd === 0;
     const notes = Object.entries(h.counters).filter(([k]) => /weird|internal|flooded|budget/.test(k)).map(([k, v]) => `${k}=${v}`);
-    console.log(`  ${sc.name.padEnd(26)} ${String(h.flows).padStart(4)} flows, ${mb(h.bytesSent).padStart(9)} sent, ${mb(h.heldBytes).padStart(9)} held ` +
-      `(${(perFlow / 1024).toFixed(1)} KiB/flow → ${mb(perFlow * DEFAULT_PIPELINE_LIMITS.maxFlows)} at the flow cap) ${ok ? "ok" : "OVER"} ${notes.join(" ")}`);
-    if (!ok) problems.push(`${h.name}: ${h.flows} flows hold ${mb(h.heldBytes)} (> ${mb(MAX_HELD_BYTES)}): no pipeline-wide bound`);
+    console.log(`  ${sc.name.padEnd(26)} ${String(h.flows).padStart(4)} flows, ${mb(h.bytesSent).padStart(9)} sent, ${mb(h.heldBytes).padStart(9)} held, ` +
+      `${mb(h.reservedBytes).padStart(9)} reserved (×${ratio.toFixed(2)}; ${(perFlow / 1024).toFixed(1)} KiB/flow → ${mb(atCap)} at the flow cap) ` +
+      `${ok ? "ok" : "OVER"} ${notes.join(" ")}`);
+    if (h.heldBytes > MAX_HELD_BYTES) problems.push(`${h.name}: ${h.flows} flows hold ${mb(h.heldBytes)} (> ${mb(MAX_HELD_BYTES)}): no pipeline-wide bound`);
+    if (ratio > MAX_HELD_PER_RESERVED) problems.push(`${h.name}: ${mb(h.heldBytes)} held for ${mb(h.reservedBytes)} reserved: the session's estimate is too low`);
+    if (h.reservedAfterEnd !== 0) problems.push(`${h.name}: ${h.reservedAfterEnd} bytes still reserved after every flow ended`);
   }
 }
 if (problems.length > 0) {
