@@ -155,7 +155,7 @@ export const demoCommand: Command = {
         say(`labelled attacks detected: ${s.detected.length}/${labels.attacks.length}${s.missed.length ? ` (missed: ${s.missed.join(", ")})` : ""}`);
       }
       say("");
-      say("where to look:");
+      say(values["keep-running"] === true ? "where to look (servers keep running):" : "where to look (the servers stop now; `bash appliance/demo.sh --keep-running` keeps them up):");
       say(`  anomalies      ${anomaliesPath}`);
       say(`  baseline       ${join(stateDir, "baseline.json")}   (otwatch baseline show …)`);
       say(`  InfluxDB       influx -host 127.0.0.1 -port ${influxd.port} -database ${DEFAULT_DATABASE} -execute 'SHOW MEASUREMENTS'`);
