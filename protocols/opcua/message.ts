@@ -28,8 +28,9 @@ export interface DecodedMessage {
   skipped: number;
 }
 
-export function decodeMessage(body: Uint8Array, trace: boolean): DecodedMessage {
-  const c = new Cursor(body);
+/** `cursor`, when given, is reset and reused (one per session) instead of allocating one per message. */
+export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor): DecodedMessage {
+  const c = cursor ? cursor.reset(body) : new Cursor(body);
   const m: DecodedMessage = {
     typeId: -1, entry: undefined, kind: "unknown", requestHandle: undefined, serviceResult: undefined, details: undefined,
     openRequest: undefined, openResponse: undefined, malformed: undefined, nodeIds: undefined, statusCodes: undefined,

@@ -57,6 +57,8 @@ export class OpcuaSession implements ProtocolSession {
   /** The session budget refused something once already (weird `budget` is reported once per flow). */
   private starved = false;
   private readonly assembler = new ChunkAssembler();
+  /** One cursor for every message of the flow (reset per message; nothing keeps it across calls). */
+  private readonly cursor = new Cursor(new Uint8Array(0));
 
   constructor(private readonly flow: FlowInfo) {}
 
@@ -103,7 +105,7 @@ export class OpcuaSession implements ProtocolSession {
   }
 
   private onTransport(dir: Dir, type: MessageType, pdu: Uint8Array, ctx: SessionContext): void {
-    const c = new Cursor(pdu);
+    const c = this.cursor.reset(pdu);
     c.skip(8);
     const tracer = opcuaTracer();
     const rec: OpcuaTraceRecord | undefined = tracer
@@ -132,8 +134,10 @@ export class OpcuaSession implements ProtocolSession {
     const hl = this.hello;
     if (!hl) return;
     this.hello = undefined;
+    const f = this.flow;
     const ev: OpcuaHelloEvent = {
-      ...this.base(ctx, "opcua.hello", hl.frame, hl.ts), type: "opcua.hello", endpointUrl: hl.h.endpointUrl,
+      type: "opcua.hello", ts: hl.ts, frame: hl.frame, flow: f.id, src: f.client, sport: f.clientPort, dst: f.server,
+      dport: f.serverPort, endpointUrl: hl.h.endpointUrl,
       protocolVersion: hl.h.protocolVersion, receiveBufferSize: hl.h.receiveBufferSize, sendBufferSize: hl.h.sendBufferSize,
       maxMessageSize: hl.h.maxMessageSize, maxChunkCount: hl.h.maxChunkCount, acknowledged,
     };
@@ -144,9 +148,9 @@ export class OpcuaSession implements ProtocolSession {
     let sc: SecureChunk;
     if (type === "OPN") {
       // The asymmetric header is always clear; with a policy other than None what follows is encrypted.
-      sc = readSecureChunk(pdu, type, false);
+      sc = readSecureChunk(pdu, type, false, this.cursor);
       const policy = sc.policyUri ?? "";
-      if (policy !== SECURITY_POLICY_NONE) sc = readSecureChunk(pdu, type, true);
+      if (policy !== SECURITY_POLICY_NONE) sc = readSecureChunk(pdu, type, true, this.cursor);
       this.policy = policy;
       this.encrypted = policy !== SECURITY_POLICY_NONE;
       if (this.encrypted && this.mode === "None") this.mode = "unknown";
@@ -160,7 +164,7 @@ export class OpcuaSession implements ProtocolSession {
         this.serverCert = tp;
       }
     } else {
-      sc = readSecureChunk(pdu, type, this.encrypted && !this.signedOnly(pdu, type));
+      sc = readSecureChunk(pdu, type, this.encrypted && !this.signedOnly(pdu, type), this.cursor);
     }
     if (sc.channelId !== 0) this.channelId = sc.channelId;
     if (sc.tokenId !== undefined) this.tokenId = sc.tokenId;
@@ -182,7 +186,7 @@ export class OpcuaSession implements ProtocolSession {
       if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
       return;
     }
-    const m = decodeMessage(a.body, tracer !== undefined);
+    const m = decodeMessage(a.body, tracer !== undefined, this.cursor);
     if (m.malformed !== undefined) ctx.weird("malformed", `${type} ${serviceName(m.typeId)}: ${m.malformed}`, dir);
     if (type === "OPN") this.onOpen(dir, m, ctx);
     else if (type === "CLO") this.emitChannel(ctx, "close", undefined, undefined);
@@ -217,7 +221,8 @@ export class OpcuaSession implements ProtocolSession {
       return;
     }
     const ev: OpcuaSecureMessageEvent = {
-      ...this.base(ctx, "opcua.secure-msg"), type: "opcua.secure-msg", dir, channelId: sc.channelId, tokenId: sc.tokenId ?? 0,
+      type: "opcua.secure-msg", ts: ctx.ts, frame: ctx.frame, flow: this.flow.id, src: this.flow.client,
+      sport: this.flow.clientPort, dst: this.flow.server, dport: this.flow.serverPort, dir, channelId: sc.channelId, tokenId: sc.tokenId ?? 0,
       size: sc.size, chunk: sc.chunk, securityMode: this.mode, securityPolicy: this.policy,
     };
     ctx.emit(ev);
@@ -242,8 +247,10 @@ export class OpcuaSession implements ProtocolSession {
     requestedLifetime: number | undefined): void {
     const o = action === "close" ? undefined : this.open;
     if (action !== "close") this.open = undefined;
+    const f = this.flow;
     const ev: OpcuaChannelEvent = {
-      ...this.base(ctx, "opcua.channel", o?.frame ?? ctx.frame, o?.ts ?? ctx.ts), type: "opcua.channel", action,
+      type: "opcua.channel", ts: o?.ts ?? ctx.ts, frame: o?.frame ?? ctx.frame, flow: f.id, src: f.client, sport: f.clientPort,
+      dst: f.server, dport: f.serverPort, action,
       channelId: this.channelId, tokenId: this.tokenId, securityPolicy: this.policy, securityMode: this.mode,
       clientCertThumbprint: this.clientCert, serverCertThumbprint: this.serverCert, requestedLifetime, serviceResult,
     };

@@ -83,8 +83,8 @@ export function chunkTypeOf(b: number): ChunkType {
  * Reads the headers of an OPN/MSG/CLO chunk. `encrypted` says whether the sequence header and body are ciphertext
  * (security policy ≠ None for OPN; SignAndEncrypt or unknown mode for MSG/CLO). Throws DecodeError when truncated.
  */
-export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: boolean): SecureChunk {
-  const c = new Cursor(pdu);
+export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: boolean, cursor?: Cursor): SecureChunk {
+  const c = cursor ? cursor.reset(pdu) : new Cursor(pdu);
   c.skip(3);
   const chunk = chunkTypeOf(c.u8());
   const size = c.u32();

@@ -1,5 +1,6 @@
 // A read cursor over one OPC UA binary body: little-endian primitives of OPC UA Part 6 §5.2.2 (Boolean … Double, String,
-// DateTime, Guid, ByteString) over a DataView built on the exact window (Node's pooled Buffers share one ArrayBuffer).
+// DateTime, Guid, ByteString); integers read from the bytes directly, floats and 64-bit integers through a DataView built
+// on the exact window when first needed (Node's pooled Buffers share one ArrayBuffer).
 // Running past the end throws DecodeError; the service decoders catch it at one place and keep what they decoded
 // (lenient), so no exception crosses the session boundary.
 
@@ -21,8 +22,10 @@ const utf8 = new TextDecoder("utf-8");
 const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 export class Cursor {
-  private readonly view: DataView;
-  private readonly bytes: Uint8Array;
+  private bytes: Uint8Array;
+  private end: number;
+  /** Built on first use by the few readers that need one (64-bit integers, floats): most messages never do. */
+  private dv: DataView | undefined = undefined;
   pos = 0;
   /** Test-only hook: when an array, every NodeId/ExpandedNodeId read is appended (conformance with Wireshark). */
   trace: NodeIdTrace[] | undefined = undefined;
@@ -33,60 +36,82 @@ export class Cursor {
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = bytes.byteLength;
+  }
+
+  /** Starts over on new input (a session reuses one cursor per message instead of allocating one). */
+  reset(bytes: Uint8Array): this {
+    this.bytes = bytes;
+    this.end = bytes.byteLength;
+    this.dv = undefined;
+    this.pos = 0;
+    this.trace = undefined;
+    this.statusTrace = undefined;
+    this.skipped = 0;
+    return this;
   }
 
   get length(): number {
-    return this.bytes.byteLength;
+    return this.end;
   }
 
   get remaining(): number {
-    return this.bytes.byteLength - this.pos;
+    return this.end - this.pos;
   }
 
   private need(n: number): number {
     const p = this.pos;
-    if (p + n > this.bytes.byteLength) throw new DecodeError(`need ${n} bytes at ${p}, have ${this.bytes.byteLength - p}`);
+    if (p + n > this.end) throw new DecodeError(`need ${n} bytes at ${p}, have ${this.end - p}`);
     this.pos = p + n;
     return p;
+  }
+
+  private view(): DataView {
+    const b = this.bytes;
+    return (this.dv ??= new DataView(b.buffer, b.byteOffset, b.byteLength));
   }
 
   skip(n: number): void {
     this.need(n);
   }
 
+  // Integers up to 32 bits straight from the bytes: no DataView per message (its construction showed in profiles).
   u8(): number {
-    return this.view.getUint8(this.need(1));
+    return this.bytes[this.need(1)]!;
   }
   i8(): number {
-    return this.view.getInt8(this.need(1));
+    return (this.bytes[this.need(1)]! << 24) >> 24;
   }
   bool(): boolean {
     return this.u8() !== 0;
   }
   u16(): number {
-    return this.view.getUint16(this.need(2), true);
+    const p = this.need(2);
+    const b = this.bytes;
+    return b[p]! | (b[p + 1]! << 8);
   }
   i16(): number {
-    return this.view.getInt16(this.need(2), true);
+    return (this.u16() << 16) >> 16;
   }
   u32(): number {
-    return this.view.getUint32(this.need(4), true);
+    return this.i32() >>> 0;
   }
   i32(): number {
-    return this.view.getInt32(this.need(4), true);
+    const p = this.need(4);
+    const b = this.bytes;
+    return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
   }
   i64(): bigint {
-    return this.view.getBigInt64(this.need(8), true);
+    return this.view().getBigInt64(this.need(8), true);
   }
   u64(): bigint {
-    return this.view.getBigUint64(this.need(8), true);
+    return this.view().getBigUint64(this.need(8), true);
   }
   f32(): number {
-    return this.view.getFloat32(this.need(4), true);
+    return this.view().getFloat32(this.need(4), true);
   }
   f64(): number {
-    return this.view.getFloat64(this.need(8), true);
+    return this.view().getFloat64(this.need(8), true);
   }
 
   /** A view of the next n bytes (zero copy; valid as long as the input is). */
