@@ -2,7 +2,8 @@
 // connections (distinct hosts), each a handshake then `polls` FC3 request/response pairs every `periodS` seconds of
 // packet time, interleaved in time order. Used by the disk-full test and the sizing measurement.
 import type { Frame } from "../../src/core/types.ts";
-import { concat, ethIpv4Tcp, u16 } from "../fixtures/capture-builder.ts";
+import { createWriteStream } from "node:fs";
+import { concat, ethIpv4Tcp, u16, u32 } from "../fixtures/capture-builder.ts";
 
 const SYN = 0x02;
 const ACK = 0x10;
@@ -63,4 +64,34 @@ export function plantFrames(spec: PlantSpec): Frame[] {
   }
   raw.sort((a, b) => a.ts - b.ts);
   return raw.map((r, i) => ({ index: i + 1, ts: r.ts, linkType: 1, iface: 0, data: r.data, origLen: r.data.length }));
+}
+
+function pcapHeader(): Uint8Array {
+  const le = (v: number, n: 2 | 4) => (n === 2 ? u16(v).reverse() : u32(v).reverse());
+  return concat(le(0xa1b2c3d4, 4), le(2, 2), le(4, 2), le(0, 4), le(0, 4), le(262144, 4), le(1, 4));
+}
+
+function record(ts: number, data: Uint8Array): Uint8Array {
+  const sec = Math.floor(ts);
+  const le = (v: number) => u32(v >>> 0).reverse();
+  return concat(le(sec), le(Math.round((ts - sec) * 1e6)), le(data.length), le(data.length), data);
+}
+
+/** Streams frames to a classic little-endian pcap file (large captures: no single buffer of everything). */
+export async function writeFrames(file: string, frames: Iterable<{ ts: number; data: Uint8Array }>): Promise<number> {
+  const out = createWriteStream(file);
+  out.write(pcapHeader());
+  let n = 0;
+  let batch: Uint8Array[] = [];
+  for (const f of frames) {
+    batch.push(record(f.ts, f.data));
+    n++;
+    if (batch.length >= 10_000) {
+      if (!out.write(concat(...batch))) await new Promise<void>((r) => out.once("drain", () => r()));
+      batch = [];
+    }
+  }
+  out.write(concat(...batch));
+  await new Promise<void>((r) => out.end(() => r()));
+  return n;
 }

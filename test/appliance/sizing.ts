@@ -5,7 +5,7 @@
 //   npx tsx test/appliance/sizing.ts            all sizes, markdown table on stdout
 //   npx tsx test/appliance/sizing.ts 1000       one size
 import { execFileSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,40 +14,11 @@ import { readCapture } from "../../src/capture/source.ts";
 import { Pipeline } from "../../src/pipeline.ts";
 import { dissectors } from "../../protocols/index.ts";
 import { Sensor } from "../../appliance/sensor.ts";
-import { concat, ethIpv4Tcp, u16, u32 } from "../fixtures/capture-builder.ts";
-import { hostIp, plantFrames } from "./modbus-frames.ts";
+import { ethIpv4Tcp } from "../fixtures/capture-builder.ts";
+import { hostIp, plantFrames, writeFrames } from "./modbus-frames.ts";
 
 const TARGET_PACKETS = 1_000_000;
 const LEARN_SECONDS = 300;
-
-function pcapHeader(): Uint8Array {
-  const le = (v: number, n: 2 | 4) => (n === 2 ? u16(v).reverse() : u32(v).reverse());
-  return concat(le(0xa1b2c3d4, 4), le(2, 2), le(4, 2), le(0, 4), le(0, 4), le(262144, 4), le(1, 4));
-}
-
-function record(ts: number, data: Uint8Array): Uint8Array {
-  const sec = Math.floor(ts);
-  const le = (v: number) => u32(v >>> 0).reverse();
-  return concat(le(sec), le(Math.round((ts - sec) * 1e6)), le(data.length), le(data.length), data);
-}
-
-async function writeFrames(file: string, frames: Iterable<{ ts: number; data: Uint8Array }>): Promise<number> {
-  const out = createWriteStream(file);
-  out.write(pcapHeader());
-  let n = 0;
-  let batch: Uint8Array[] = [];
-  for (const f of frames) {
-    batch.push(record(f.ts, f.data));
-    n++;
-    if (batch.length >= 10_000) {
-      if (!out.write(concat(...batch))) await new Promise<void>((r) => out.once("drain", () => r()));
-      batch = [];
-    }
-  }
-  out.write(concat(...batch));
-  await new Promise<void>((r) => out.end(() => r()));
-  return n;
-}
 
 /** A Modbus plant of `hosts` hosts (hosts/2 client→PLC pairs) polled every second, about TARGET_PACKETS packets. */
 async function generatePlant(hosts: number, file: string): Promise<number> {
