@@ -48,7 +48,7 @@ export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor)
     const isResponse = m.entry?.kind === "response" || m.typeId === SERVICE_FAULT_ID;
     if (isRequest) {
       m.kind = "request";
-      m.requestHandle = readRequestHeader(c).requestHandle;
+      m.requestHandle = readRequestHeader(c);
       if (m.typeId === OPEN_SECURE_CHANNEL_REQUEST) m.openRequest = readOpenRequest(c);
       else if (m.entry?.codec?.request) m.entry.codec.request(c, (m.details = {}));
       else if (m.typeId !== CLOSE_SECURE_CHANNEL_REQUEST && c.remaining > 0) c.skipped++;

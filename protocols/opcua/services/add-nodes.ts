@@ -2,10 +2,10 @@
 // BrowseName, NodeClass, NodeAttributes, TypeDefinition) → Results: AddNodesResult[] (StatusCode, AddedNodeId)).
 // Node management from a client is rare in a running plant and worth seeing: the parents and new nodes are kept.
 import {
-  readExtensionObject, readLocalizedText, readQualifiedName, readStatusCode, readVariant, skipDiagnosticInfoArray,
+  readExtensionObject, readStatusCode, readVariant, skipDiagnosticInfoArray, skipLocalizedText, skipQualifiedName,
 } from "../types/builtins.ts";
 import type { Cursor } from "../types/cursor.ts";
-import { readExpandedNodeId, readNodeId } from "../types/node-id.ts";
+import { readExpandedNodeId, readNodeId, skipExpandedNodeId, skipNodeId } from "../types/node-id.ts";
 import { pushBounded } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
@@ -17,11 +17,11 @@ import type { ServiceCodec } from "./service.ts";
 function readNodeAttributes(typeId: number, b: Cursor): void {
   if (typeId !== 357 && typeId !== 366) return;
   b.skip(4); // SpecifiedAttributes
-  readLocalizedText(b); // DisplayName
-  readLocalizedText(b); // Description
+  skipLocalizedText(b); // DisplayName
+  skipLocalizedText(b); // Description
   b.skip(4 + 4); // WriteMask, UserWriteMask
   readVariant(b); // Value
-  readNodeId(b); // DataType
+  skipNodeId(b); // DataType
 }
 
 export const addNodes: ServiceCodec = {
@@ -33,12 +33,12 @@ export const addNodes: ServiceCodec = {
     const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
       pushBounded(nodes, readExpandedNodeId(c)); // ParentNodeId
-      readNodeId(c); // ReferenceTypeId
-      readExpandedNodeId(c); // RequestedNewNodeId
-      readQualifiedName(c);
+      skipNodeId(c); // ReferenceTypeId
+      skipExpandedNodeId(c); // RequestedNewNodeId
+      skipQualifiedName(c);
       c.skip(4); // NodeClass
       readExtensionObject(c, readNodeAttributes); // NodeAttributes
-      readExpandedNodeId(c); // TypeDefinition
+      skipExpandedNodeId(c); // TypeDefinition
     }
   },
   response(c, d) {

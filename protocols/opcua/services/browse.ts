@@ -1,6 +1,6 @@
 // Browse (OPC UA Part 4 §5.8.2: View, RequestedMaxReferencesPerNode, NodesToBrowse: BrowseDescription[] → Results:
 // BrowseResult[], DiagnosticInfos).
-import { readNodeId } from "../types/node-id.ts";
+import { readNodeId, skipNodeId } from "../types/node-id.ts";
 import { skipDiagnosticInfoArray } from "../types/builtins.ts";
 import type { Cursor } from "../types/cursor.ts";
 import { pushBounded, readBrowseResult } from "../types/structures.ts";
@@ -20,7 +20,7 @@ export const browse: ServiceCodec = {
   requestId: 527,
   responseId: 530,
   request(c, d) {
-    readNodeId(c); // View.ViewId
+    skipNodeId(c); // View.ViewId
     c.skip(8 + 4); // View.Timestamp, View.ViewVersion
     c.skip(4); // RequestedMaxReferencesPerNode
     const n = c.arrayLength(1);
@@ -28,7 +28,7 @@ export const browse: ServiceCodec = {
     for (let i = 0; i < n; i++) {
       pushBounded(nodes, readNodeId(c));
       c.skip(4); // BrowseDirection
-      readNodeId(c); // ReferenceTypeId
+      skipNodeId(c); // ReferenceTypeId
       c.skip(1 + 4 + 4); // IncludeSubtypes, NodeClassMask, ResultMask
     }
   },

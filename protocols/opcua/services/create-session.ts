@@ -1,7 +1,7 @@
 // CreateSession (OPC UA Part 4 §5.6.2: ClientDescription, ServerUri, EndpointUrl, SessionName, ClientNonce,
 // ClientCertificate, RequestedSessionTimeout, MaxResponseMessageSize → SessionId, AuthenticationToken, …, ServerEndpoints).
 import { createHash } from "node:crypto";
-import { readNodeId } from "../types/node-id.ts";
+import { skipNodeId } from "../types/node-id.ts";
 import {
   readApplicationDescription, readEndpointArray, skipSignatureData, skipSignedSoftwareCertificates,
 } from "../types/structures.ts";
@@ -31,8 +31,8 @@ export const createSession: ServiceCodec = {
     c.skip(8 + 4); // RequestedSessionTimeout, MaxResponseMessageSize
   },
   response(c, d) {
-    readNodeId(c); // SessionId
-    readNodeId(c); // AuthenticationToken
+    skipNodeId(c); // SessionId
+    skipNodeId(c); // AuthenticationToken
     c.skip(8); // RevisedSessionTimeout
     c.byteString(); // ServerNonce
     c.byteString(); // ServerCertificate

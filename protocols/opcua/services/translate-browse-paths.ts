@@ -1,7 +1,7 @@
 // TranslateBrowsePathsToNodeIds (OPC UA Part 4 §5.8.4: BrowsePaths: BrowsePath[] (StartingNode, RelativePath) →
 // Results: BrowsePathResult[] (StatusCode, Targets: BrowsePathTarget[]), DiagnosticInfos).
-import { readQualifiedName, readStatusCode, skipDiagnosticInfoArray } from "../types/builtins.ts";
-import { readExpandedNodeId, readNodeId } from "../types/node-id.ts";
+import { readStatusCode, skipDiagnosticInfoArray, skipQualifiedName } from "../types/builtins.ts";
+import { readExpandedNodeId, readNodeId, skipNodeId } from "../types/node-id.ts";
 import { pushBounded } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
@@ -16,9 +16,9 @@ export const translateBrowsePaths: ServiceCodec = {
       pushBounded(nodes, readNodeId(c)); // StartingNode
       const m = c.arrayLength(5); // RelativePath.Elements
       for (let j = 0; j < m; j++) {
-        readNodeId(c); // ReferenceTypeId
+        skipNodeId(c); // ReferenceTypeId
         c.skip(2); // IsInverse, IncludeSubtypes
-        readQualifiedName(c); // TargetName
+        skipQualifiedName(c); // TargetName
       }
     }
   },

@@ -30,6 +30,19 @@ export function readQualifiedName(c: Cursor): string {
   return ns === 0 ? name : `${ns}:${name}`;
 }
 
+/** A QualifiedName nobody keeps: stepped over without building its text. */
+export function skipQualifiedName(c: Cursor): void {
+  c.skip(2);
+  c.skipString();
+}
+
+/** A LocalizedText nobody keeps. */
+export function skipLocalizedText(c: Cursor): void {
+  const mask = c.u8();
+  if (mask & 1) c.skipString();
+  if (mask & 2) c.skipString();
+}
+
 /** LocalizedText: mask bit 1 locale, bit 2 text; returns the text. */
 export function readLocalizedText(c: Cursor): string {
   const mask = c.u8();

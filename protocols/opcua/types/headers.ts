@@ -3,27 +3,23 @@
 
 import type { Cursor } from "./cursor.ts";
 import { readExtensionObject, skipDiagnosticInfo } from "./builtins.ts";
-import { readNodeId } from "./node-id.ts";
-
-export interface RequestHeader {
-  authToken: string;
-  requestHandle: number;
-}
+import { skipNodeId } from "./node-id.ts";
 
 export interface ResponseHeader {
   requestHandle: number;
   serviceResult: number;
 }
 
-export function readRequestHeader(c: Cursor): RequestHeader {
-  const authToken = readNodeId(c);
+/** Returns the RequestHandle; the AuthenticationToken (a secret no event carries) is stepped over. */
+export function readRequestHeader(c: Cursor): number {
+  skipNodeId(c); // AuthenticationToken
   c.skip(8); // Timestamp
   const requestHandle = c.u32();
   c.skip(4); // ReturnDiagnostics
   c.skipString(); // AuditEntryId
   c.skip(4); // TimeoutHint
   readExtensionObject(c); // AdditionalHeader
-  return { authToken, requestHandle };
+  return requestHandle;
 }
 
 export function readResponseHeader(c: Cursor): ResponseHeader {

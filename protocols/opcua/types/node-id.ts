@@ -60,13 +60,86 @@ function readIdentifier(c: Cursor, mask: number, enc: number): string {
 
 export function readNodeId(c: Cursor): string {
   const mask = c.u8();
+  if (mask === 0) {
+    // Two-byte encoding (ns 0, id < 256): the most common in service bodies; its text is cached.
+    const id = c.u8();
+    last.ns = 0;
+    last.numeric = id;
+    if (c.trace) c.trace.push({ mask, ns: undefined, numeric: id, str: undefined });
+    return TWO_BYTE_TEXT[id]!;
+  }
   return readIdentifier(c, mask, mask);
+}
+
+/** `i=<n>` for every two-byte NodeId. */
+const TWO_BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, i) => `i=${i}`);
+
+/**
+ * Steps over the identifier for encoding `enc` without building its text (fields no event keeps); sets `last` and traces
+ * like readIdentifier, decoding a string identifier only when tracing.
+ */
+function skipIdentifier(c: Cursor, mask: number, enc: number): void {
+  let ns = 0;
+  let numeric = -1;
+  switch (enc) {
+    case 0:
+      numeric = c.u8();
+      break;
+    case 1:
+      ns = c.u8();
+      numeric = c.u16();
+      break;
+    case 2:
+      ns = c.u16();
+      numeric = c.u32();
+      break;
+    case 3:
+      if (c.trace) {
+        readIdentifier(c, mask, enc);
+        return;
+      }
+      ns = c.u16();
+      c.skipString();
+      break;
+    case 4:
+      ns = c.u16();
+      c.skip(4); // the Guid's parts one by one, so a truncated one reports what readIdentifier would
+      c.skip(2);
+      c.skip(2);
+      c.skip(8);
+      break;
+    case 5:
+      ns = c.u16();
+      c.skipString();
+      break;
+    default:
+      throw new DecodeError(`NodeId encoding ${enc}`);
+  }
+  last.ns = ns;
+  last.numeric = numeric;
+  if (c.trace) {
+    c.trace.push({ mask, ns: enc === 0 ? undefined : ns, numeric: numeric < 0 ? undefined : numeric, str: undefined });
+  }
+}
+
+/** A NodeId whose value nobody keeps (reference types, session ids, header tokens). */
+export function skipNodeId(c: Cursor): void {
+  const mask = c.u8();
+  skipIdentifier(c, mask, mask);
 }
 
 /** Reads a NodeId and returns its numeric id when it is numeric in namespace 0, else -1 (type and service ids). */
 export function readNodeIdNumeric(c: Cursor): number {
-  readNodeId(c);
+  skipNodeId(c);
   return last.ns === 0 ? last.numeric : -1;
+}
+
+/** An ExpandedNodeId whose value nobody keeps. */
+export function skipExpandedNodeId(c: Cursor): void {
+  const mask = c.u8();
+  skipIdentifier(c, mask & 0x0f, mask & 0x0f);
+  if (mask & 0x80) c.skipString();
+  if (mask & 0x40) c.skip(4);
 }
 
 /** ExpandedNodeId: the NodeId mask's bit 0x80 adds a NamespaceUri, bit 0x40 a ServerIndex. */

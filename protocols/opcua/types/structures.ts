@@ -5,8 +5,8 @@
 import type { OpcuaSecurityMode } from "../events.ts";
 import { OPCUA_MAX_OPERANDS, securityModeName } from "../constants.ts";
 import type { Cursor } from "./cursor.ts";
-import { readLocalizedText, readQualifiedName, readStatusCode } from "./builtins.ts";
-import { readExpandedNodeId, readNodeId } from "./node-id.ts";
+import { readLocalizedText, readStatusCode, skipLocalizedText, skipQualifiedName } from "./builtins.ts";
+import { readNodeId, skipExpandedNodeId, skipNodeId } from "./node-id.ts";
 
 export interface ApplicationDescription {
   uri: string;
@@ -86,7 +86,7 @@ export function readReadValueId(c: Cursor, nodes: string[], attributes: number[]
   pushBounded(nodes, readNodeId(c));
   pushBounded(attributes, c.u32());
   c.skipString();
-  readQualifiedName(c);
+  skipQualifiedName(c);
 }
 
 /** BrowseResult: StatusCode, ContinuationPoint, References (ReferenceDescription[]); returns the reference count. */
@@ -95,13 +95,13 @@ export function readBrowseResult(c: Cursor, results: number[]): number {
   c.byteString();
   const n = c.arrayLength(8);
   for (let i = 0; i < n; i++) {
-    readNodeId(c); // ReferenceTypeId
+    skipNodeId(c); // ReferenceTypeId
     c.skip(1); // IsForward
-    readExpandedNodeId(c); // NodeId
-    readQualifiedName(c); // BrowseName
-    readLocalizedText(c); // DisplayName
+    skipExpandedNodeId(c); // NodeId
+    skipQualifiedName(c); // BrowseName
+    skipLocalizedText(c); // DisplayName
     c.skip(4); // NodeClass
-    readExpandedNodeId(c); // TypeDefinition
+    skipExpandedNodeId(c); // TypeDefinition
   }
   return n;
 }
