@@ -22,6 +22,8 @@ export interface SensorOptions {
   siteName?: string;
   /** Learning period in seconds of packet time (ignored when a baseline is given: detection starts at once). */
   learnSeconds: number;
+  /** Learning ends at this packet time instead (epoch seconds; replays of labelled captures). */
+  learnUntil?: number;
   baseline?: Baseline;
   mode?: Mode;
   /** Anomaly JSONL output (one flat record per line, also the MQTT payload). */
@@ -101,6 +103,7 @@ export class Sensor {
     return createDetection({
       ...(site !== undefined ? { site } : {}),
       learnSeconds: Math.max(0, o.learnSeconds - learned),
+      ...(o.learnUntil !== undefined ? { learnUntil: o.learnUntil } : {}),
       analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers({ conduits: site?.conduits ?? [] }), ...(o.extraAnalyzers ?? [])],
       onAnomaly: (a) => this.onAnomaly(a),
       ...(baseline !== undefined ? { baseline } : {}),
@@ -157,7 +160,8 @@ export class Sensor {
   learningProgress(): number {
     const e = this.detection.engine;
     if (e.mode === "detecting" && !this.resumePending) return 1;
-    return this.opts.learnSeconds > 0 ? Math.min(1, e.learnedSeconds / this.opts.learnSeconds) : 1;
+    const total = this.opts.learnUntil !== undefined && e.firstPacketTs !== undefined ? this.opts.learnUntil - e.firstPacketTs : this.opts.learnSeconds;
+    return total > 0 ? Math.min(1, e.learnedSeconds / total) : 1;
   }
 
   /** Anomalies by kind with alerts per hour of the detection period (the replay's closing table, the backtest). */

@@ -9,6 +9,7 @@ export const REPLAY_RAW_RETENTION = "INF";
 export const sensorOptionSpecs = {
   config: { type: "string", short: "c" },
   learn: { type: "string", short: "l" },
+  "learn-until": { type: "string" },
   baseline: { type: "string", short: "b" },
   "save-baseline": { type: "string" },
   anomalies: { type: "string", short: "a" },
@@ -27,6 +28,7 @@ export const sensorOptionSpecs = {
 export const sensorOptionsUsage = `learning and detection (any of these turns them on):
   -c, --config <site.yaml>   site configuration: zones (Purdue levels), conduits
   -l, --learn <duration>     learning period from the first packet (packet time), e.g. 45m, 2h (default ${DEFAULT_REPLAY_LEARN})
+      --learn-until <time>   learning ends at this packet time instead (ISO 8601, or epoch seconds)
   -b, --baseline <file>      start from a saved baseline and detect from the first packet
       --save-baseline <file> write the learned baseline at the end (readable, diffable JSON)
   -a, --anomalies <file>     write one JSON line per anomaly

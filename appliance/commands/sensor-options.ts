@@ -22,7 +22,16 @@ export interface BuiltSensor {
 
 /** Builds the sensor from the options; the consumer closes it (flushes sinks) and saves the baseline if asked. */
 export function buildSensor(v: SensorOptionValues, counters: Counters, log: (m: string) => void): BuiltSensor {
-  if (v.learn !== undefined && v.baseline !== undefined) throw new UsageError("--learn and --baseline exclude each other");
+  if ((v.learn !== undefined || v["learn-until"] !== undefined) && v.baseline !== undefined) {
+    throw new UsageError("--learn/--learn-until and --baseline exclude each other");
+  }
+  if (v.learn !== undefined && v["learn-until"] !== undefined) throw new UsageError("--learn and --learn-until exclude each other");
+  let learnUntil: number | undefined;
+  if (v["learn-until"] !== undefined) {
+    const text = v["learn-until"].trim();
+    learnUntil = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+    if (!Number.isFinite(learnUntil)) throw new UsageError(`--learn-until: "${text}" is neither ISO 8601 nor epoch seconds`);
+  }
   let learnSeconds: number;
   try {
     learnSeconds = parseDuration(v.learn ?? DEFAULT_REPLAY_LEARN);
@@ -40,6 +49,7 @@ export function buildSensor(v: SensorOptionValues, counters: Counters, log: (m: 
     ...(site !== undefined ? { site } : {}),
     siteName,
     learnSeconds,
+    ...(learnUntil !== undefined ? { learnUntil } : {}),
     ...(baseline !== undefined ? { baseline } : {}),
     ...(v.mode !== undefined ? { mode: v.mode as Mode } : {}),
     ...(v.anomalies !== undefined ? { anomaliesPath: v.anomalies } : {}),

@@ -60,6 +60,23 @@ function setup(opts: { learnSeconds?: number; reemitSeconds?: number } = {}) {
 }
 
 describe("DetectionEngine", () => {
+  it("learns until an absolute packet time when learnUntil is given", () => {
+    const probe = new ProbeAnalyzer();
+    const out: Anomaly[] = [];
+    const engine = new DetectionEngine({
+      analyzers: [probe], zones: new ZoneMap(ZONES), learnSeconds: 0, learnUntil: T0 + 900, onAnomaly: (a) => out.push(a),
+    });
+    engine.observe(ev("probe", T0 + 100));
+    engine.observe(ev("probe", T0 + 899));
+    expect(engine.mode).toBe("learning");
+    expect(out).toHaveLength(0);
+    engine.observe(ev("probe", T0 + 901));
+    expect(engine.mode).toBe("detecting");
+    expect(probe.endLearningCalls).toEqual([T0 + 900]);
+    expect(out).toHaveLength(1);
+    expect(engine.learnedSeconds).toBe(800);
+  });
+
   it("learns for learnSeconds of packet time from the first event, then detects; endLearning once", () => {
     const { probe, out, engine, counters } = setup();
     engine.observe(ev("noise", T0));

@@ -25,6 +25,8 @@ export interface EngineOptions {
   zones: ZoneMap;
   /** Learning duration in seconds of packet time, from the first packet. 0 = detect at once. */
   learnSeconds: number;
+  /** Alternatively, learning ends at this packet time (epoch seconds): the duration becomes learnUntil − first packet. */
+  learnUntil?: Ts;
   /** Initial mode (default "learning"; "detecting" when started from a baseline, see loadBaseline). */
   mode?: Mode;
   onAnomaly(a: Anomaly): void;
@@ -67,7 +69,7 @@ class Context implements AnalyzerContext {
   mode: Mode = "learning";
   ts: Ts = 0;
   learnedSeconds = 0;
-  constructor(readonly learnSeconds: number, private readonly zones: ZoneMap) {}
+  constructor(public learnSeconds: number, private readonly zones: ZoneMap) {}
   zoneOf(ip: string): ZoneInfo {
     return this.zones.zoneOf(ip);
   }
@@ -89,6 +91,7 @@ export class DetectionEngine {
   private detectStart: Ts | undefined;
   /** Seconds learned in earlier learning periods (a baseline, or learning resumed by command). */
   private learnedBefore = 0;
+  private readonly learnUntil: Ts | undefined;
 
   constructor(opts: EngineOptions) {
     this.analyzers = opts.analyzers;
@@ -97,6 +100,7 @@ export class DetectionEngine {
     this.reemitSeconds = opts.reemitSeconds ?? DEFAULT_REEMIT_SECONDS;
     this.counters = opts.counters;
     this.ctx = new Context(opts.learnSeconds, opts.zones);
+    this.learnUntil = opts.learnUntil;
     this.ctx.mode = opts.mode ?? "learning";
   }
 
@@ -149,6 +153,7 @@ export class DetectionEngine {
     if (this.firstTs === undefined) {
       this.firstTs = ts;
       this.learnStart ??= ts;
+      if (this.learnUntil !== undefined) this.ctx.learnSeconds = Math.max(0, this.learnUntil - ts);
     }
     if (ts > this.now) this.now = ts;
     if (this.ctx.mode === "detecting") this.detectStart ??= ts;

@@ -15,6 +15,8 @@ import { ZoneMap } from "./zones.ts";
 export interface DetectionOptions {
   site?: SiteConfig;
   learnSeconds: number;
+  /** Learning ends at this packet time instead (epoch seconds). */
+  learnUntil?: Ts;
   /** Protocol analyzers (Modbus, OPC UA, behaviour …); the network analyzer is always added first. */
   analyzers?: readonly Analyzer[];
   onAnomaly(a: Anomaly): void;
@@ -46,6 +48,7 @@ export function createDetection(opts: DetectionOptions): Detection {
     analyzers: [network, ...(opts.analyzers ?? [])],
     zones,
     learnSeconds: opts.learnSeconds,
+    ...(opts.learnUntil !== undefined ? { learnUntil: opts.learnUntil } : {}),
     onAnomaly: opts.onAnomaly,
     ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
     ...(opts.reemitSeconds !== undefined ? { reemitSeconds: opts.reemitSeconds } : {}),
