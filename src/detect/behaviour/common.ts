@@ -25,19 +25,40 @@ export function isInternet(z: ZoneInfo): boolean {
   return z.name === "internet";
 }
 
+/**
+ * Eviction cursors: one live iterator per bounded table, left just past the last entry it evicted. Deleting the first
+ * entry of a V8 Map/Set leaves a hole that a fresh `keys().next()` must walk over; with the table held at its limit the
+ * holes pile up until the next rehash, so evicting with a fresh iterator costs O(size) per insert (a SYN flood made that
+ * quadratic). A kept iterator resumes where it stopped (V8 carries live iterators across rehashes), so each eviction is
+ * amortised O(1). Same entry evicted as before: every entry before the cursor was yielded and deleted, an entry deleted
+ * and re-inserted goes to the end, so the next entry the cursor yields is always the oldest present one.
+ */
+const cursors = new WeakMap<object, Iterator<unknown>>();
+
+function oldest<T>(table: Map<T, unknown> | Set<T>): IteratorResult<T> {
+  let it = cursors.get(table) as Iterator<T> | undefined;
+  let r = it?.next();
+  if (it === undefined || r === undefined || r.done === true) {
+    it = table.keys();
+    cursors.set(table, it);
+    r = it.next();
+  }
+  return r;
+}
+
 /** Inserts into a Map, evicting the oldest entry when the limit is reached (Maps iterate in insertion order). */
 export function setBounded<K, V>(m: Map<K, V>, key: K, value: V, max: number): void {
-  if (!m.has(key) && m.size >= max) {
-    const oldest = m.keys().next();
-    if (!oldest.done) m.delete(oldest.value);
+  if (m.size >= max && !m.has(key)) {
+    const o = oldest(m);
+    if (!o.done) m.delete(o.value);
   }
   m.set(key, value);
 }
 
 export function addBounded<T>(s: Set<T>, value: T, max: number): void {
-  if (!s.has(value) && s.size >= max) {
-    const oldest = s.values().next();
-    if (!oldest.done) s.delete(oldest.value);
+  if (s.size >= max && !s.has(value)) {
+    const o = oldest(s);
+    if (!o.done) s.delete(o.value);
   }
   s.add(value);
 }
