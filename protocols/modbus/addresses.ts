@@ -37,11 +37,21 @@ function quantity(v: number | undefined, start: number): number {
   return Math.min(q, 0x10000 - start);
 }
 
+/** The table a function code writes, if it writes. */
+export function writeTableOf(fc: number): ModbusTable | undefined {
+  return fc === 5 || fc === 15 ? "coils" : fc === 6 || fc === 16 || fc === 22 || fc === 23 ? "holding-registers" : undefined;
+}
+
+/** The first address a request writes (writeSpanOf's lo, without building the span). */
+export function writeStartOf(fc: number, req: ModbusPdu): number | undefined {
+  return address(fc === 23 ? req.writeAddress : req.address);
+}
+
 /** The table and address span a request writes, if it writes (values not included). */
 export function writeSpanOf(fc: number, req: ModbusPdu): { table: ModbusTable; lo: number; hi: number } | undefined {
-  const table: ModbusTable | undefined = fc === 5 || fc === 15 ? "coils" : fc === 6 || fc === 16 || fc === 22 || fc === 23 ? "holding-registers" : undefined;
+  const table = writeTableOf(fc);
   if (table === undefined) return undefined;
-  const start = address(fc === 23 ? req.writeAddress : req.address);
+  const start = writeStartOf(fc, req);
   if (start === undefined) return undefined;
   const single = fc === 5 || fc === 6 || fc === 22;
   const n = single ? 1 : quantity(req.values?.length || (fc === 23 ? req.writeQuantity : req.quantity), start);
@@ -61,12 +71,21 @@ export function writesOf(fc: number, req: ModbusPdu): WriteOp[] {
   return out;
 }
 
+/** The table a function code reads, if it reads. */
+export function readTableOf(fc: number): ModbusTable | undefined {
+  return fc === 1 ? "coils" : fc === 2 ? "discrete-inputs" : fc === 3 || fc === 23 ? "holding-registers" : fc === 4 ? "input-registers" : undefined;
+}
+
+/** The first address a request reads (readOf's lo, without building the span). */
+export function readStartOf(fc: number, req: ModbusPdu): number | undefined {
+  return address(fc === 23 ? req.readAddress : req.address);
+}
+
 /** The table and address span a request reads, if it reads. */
 export function readOf(fc: number, req: ModbusPdu): { table: ModbusTable; lo: number; hi: number } | undefined {
-  const table: ModbusTable | undefined =
-    fc === 1 ? "coils" : fc === 2 ? "discrete-inputs" : fc === 3 || fc === 23 ? "holding-registers" : fc === 4 ? "input-registers" : undefined;
+  const table = readTableOf(fc);
   if (table === undefined) return undefined;
-  const start = address(fc === 23 ? req.readAddress : req.address);
+  const start = readStartOf(fc, req);
   if (start === undefined) return undefined;
   return { table, lo: start, hi: start + quantity(fc === 23 ? req.readQuantity : req.quantity, start) - 1 };
 }
@@ -75,6 +94,15 @@ export function readOf(fc: number, req: ModbusPdu): { table: ModbusTable; lo: nu
 export function pollKeyOf(fc: number, req: ModbusPdu): string | undefined {
   const r = readOf(fc, req);
   return r === undefined ? undefined : `${fc}:${r.lo}:${r.hi - r.lo + 1}`;
+}
+
+/** pollKeyOf as one number (no string built per transaction; same key, same number), -1 when not a read. */
+export function pollNumKeyOf(fc: number, req: ModbusPdu): number {
+  if (readTableOf(fc) === undefined) return -1;
+  const start = readStartOf(fc, req);
+  if (start === undefined) return -1;
+  // fc < 128, start < 65536, quantity <= MODBUS_MAX_ITEMS < 4096: the product stays far below 2^53.
+  return (fc * 0x10000 + start) * 4096 + quantity(fc === 23 ? req.readQuantity : req.quantity, start);
 }
 
 /** Adds [lo, hi] to sorted disjoint ranges, merging overlaps and neighbours; past the cap the closest two merge. */

@@ -15,7 +15,7 @@ import type { EventBase } from "../../src/core/types.ts";
 import type { Analyzer, AnalyzerContext, AnomalyDraft, Anomaly, Severity } from "../../src/detect/types.ts";
 import { DistinctWindow, formatDuration, ReportGate, WindowCounter } from "../../src/detect/learned-stats.ts";
 import type { ModbusTransactionEvent } from "./events.ts";
-import { pollKeyOf, rangesContain, readOf, writesOf } from "./addresses.ts";
+import { pollKeyOf, pollNumKeyOf, rangesContain, readStartOf, readTableOf, writeStartOf, writeTableOf } from "./addresses.ts";
 import { ChannelState, channelKey, EXCEPTION_WINDOW_S, ModbusBaseline, RATE_WINDOW_S } from "./model.ts";
 import { checkWrites, describeChannel, fcLabel } from "./write-checks.ts";
 import { acceptModbusAnomaly } from "./accept.ts";
@@ -51,18 +51,57 @@ interface Runtime {
   sweepingUntil: number;
 }
 
+/** What one (client, server, unit) resolves to while detecting: found once, then reused for every transaction. */
+interface ChannelRef {
+  readonly key: string;
+  readonly ch: ChannelState | undefined;
+  readonly rt: Runtime | undefined;
+}
+
 export function createModbusAnalyzer(): Analyzer {
   const baseline = new ModbusBaseline();
   const gate = new ReportGate(REPORT_REPEAT_S, MAX_REPORTED_FACTS);
   const runtime = new Map<string, Runtime>();
   const units = new Map<string, DistinctWindow>();
   let frozen = false;
+  /** client → server → unit → resolved channel (no key string built per transaction). Dropped whenever the baseline's
+   * channels or the runtime map may have changed (learning, import, accept); bounded by MAX_RUNTIME_CHANNELS entries. */
+  let refs = new Map<string, Map<string, Map<number, ChannelRef>>>();
+  let refCount = 0;
+  /** No channel can be overdue before this packet time (the lowest loss-of-view deadline when last computed). Lowered
+   * to -Infinity whenever a deadline may have moved earlier or a channel may have become watched again. */
+  let nextDue = -Infinity;
+  /** Drafts of the transaction being checked (reused; handed out as a copy only when something was found). */
+  const out: AnomalyDraft[] = [];
+
+  function forgetRefs(): void {
+    if (refCount > 0) refs = new Map();
+    refCount = 0;
+  }
 
   function prepare(ctx: AnalyzerContext): void {
     if (!frozen) {
       baseline.freeze(ctx.ts, ctx.learnedSeconds || ctx.learnSeconds);
       frozen = true;
+      forgetRefs();
+      nextDue = -Infinity;
     }
+  }
+
+  function channelRef(e: ModbusTransactionEvent): ChannelRef {
+    if (refCount >= MAX_RUNTIME_CHANNELS) forgetRefs();
+    let byServer = refs.get(e.src);
+    if (byServer === undefined) refs.set(e.src, (byServer = new Map()));
+    let byUnit = byServer.get(e.dst);
+    if (byUnit === undefined) byServer.set(e.dst, (byUnit = new Map()));
+    let ref = byUnit.get(e.unit);
+    if (ref === undefined) {
+      const key = channelKey(e.src, e.dst, e.unit);
+      ref = { key, ch: baseline.channels.get(key), rt: runtimeOf(key) };
+      byUnit.set(e.unit, ref);
+      refCount++;
+    }
+    return ref;
   }
 
   function runtimeOf(key: string): Runtime | undefined {
@@ -104,14 +143,21 @@ export function createModbusAnalyzer(): Analyzer {
     return ch === undefined ? "no function on this channel" : Object.keys(ch.m.functionCodes).map((f) => `FC${f}`).join(", ");
   }
 
-  function checkCode(e: ModbusTransactionEvent, ch: ChannelState | undefined, rt: Runtime | undefined, out: AnomalyDraft[]): void {
+  // Summary fragments, built only when something is reported (checkCode runs for every request).
+  function who(e: ModbusTransactionEvent): string {
+    return `${e.src} sent ${fcLabel(e.fc)} (FC${e.fc})`;
+  }
+  function where(e: ModbusTransactionEvent): string {
+    return `to unit ${e.unit} of ${e.dst}`;
+  }
+  function used(ch: ChannelState | undefined): string {
+    return ch === undefined ? "it never used this channel" : `it used only ${learnedFunctions(ch)}`;
+  }
+
+  function checkCode(e: ModbusTransactionEvent, key: string, ch: ChannelState | undefined, rt: Runtime | undefined, out: AnomalyDraft[]): void {
     const req = e.request;
     if (req === undefined) return;
     if (ch?.hasFc(e.fc) !== true) rt?.functions.add(e.ts, e.fc);
-    const key = channelKey(e.src, e.dst, e.unit);
-    const who = `${e.src} sent ${fcLabel(e.fc)} (FC${e.fc})`;
-    const where = `to unit ${e.unit} of ${e.dst}`;
-    const used = (): string => (ch === undefined ? "it never used this channel" : `it used only ${learnedFunctions(ch)}`);
     if (e.fc === 8) {
       const sub = Number.isInteger(req.subFunction) ? (req.subFunction as number) : -1;
       if (ch?.hasFc(8) && ch.m.diagnostics.includes(sub)) return;
@@ -120,25 +166,25 @@ export function createModbusAnalyzer(): Analyzer {
         : sub === 4 ? ["modbus.listen-only", "critical", ["T0858", "T0814"], "force listen-only mode (FC8/4)"]
         : ["modbus.diagnostics", "medium", ["T0858", "T0814"], `diagnostics sub-function ${sub} (FC8)`];
       if (gate.allow(`${kind}|${key}|${sub}`, e.ts))
-        out.push(draft(e, kind, sev, attack, `${e.src} sent ${what} ${where}; ${learned()} ${ch?.hasFc(8) ? `it used only FC8 sub-functions ${ch.m.diagnostics.join(", ")}` : "it never sent FC8 on this channel"}`, { subFunction: sub }, `${kind}|${e.src}|${e.dst}|${sub}`));
+        out.push(draft(e, kind, sev, attack, `${e.src} sent ${what} ${where(e)}; ${learned()} ${ch?.hasFc(8) ? `it used only FC8 sub-functions ${ch.m.diagnostics.join(", ")}` : "it never sent FC8 on this channel"}`, { subFunction: sub }, `${kind}|${e.src}|${e.dst}|${sub}`));
       return;
     }
     if (e.fc === 43 && req.mei === 14) {
       if (ch?.hasFc(43) && ch.m.meiTypes.includes(14)) return;
       if (gate.allow(`modbus.device-identification|${key}`, e.ts))
-        out.push(draft(e, "modbus.device-identification", "medium", ["T0888"], `${e.src} read the device identification (FC43/14) ${where}; ${learned()} it never asked for it on this channel`, { mei: 14, readDeviceId: req.readDeviceId ?? -1, objectId: req.objectId ?? -1 }));
+        out.push(draft(e, "modbus.device-identification", "medium", ["T0888"], `${e.src} read the device identification (FC43/14) ${where(e)}; ${learned()} it never asked for it on this channel`, { mei: 14, readDeviceId: req.readDeviceId ?? -1, objectId: req.objectId ?? -1 }));
       return;
     }
     if (PROGRAMMING_CODES.has(e.fc)) {
       if (ch?.hasFc(e.fc) || isSweeping(e, rt, out)) return;
       if (gate.allow(`modbus.programming|${key}|${e.fc}`, e.ts))
-        out.push(draft(e, "modbus.programming", "critical", ["T0843", "T0858"], `${who} ${where}, a vendor/programming function; ${learned()} ${used()}`, { data: req.data ?? "" }, `modbus.programming|${e.src}|${e.dst}|${e.fc}`));
+        out.push(draft(e, "modbus.programming", "critical", ["T0843", "T0858"], `${who(e)} ${where(e)}, a vendor/programming function; ${learned()} ${used(ch)}`, { data: req.data ?? "" }, `modbus.programming|${e.src}|${e.dst}|${e.fc}`));
       return;
     }
     if (ch === undefined || ch.hasFc(e.fc) || isSweeping(e, rt, out)) return;
     const writes = WRITING_CODES.has(e.fc);
     if (gate.allow(`modbus.new-function-code|${key}|${e.fc}`, e.ts))
-      out.push(draft(e, "modbus.new-function-code", writes ? "high" : "medium", writes ? ["T0855", "T0836"] : ["T0855"], `${who} ${where}; ${learned()} ${used()}`, { learned: Object.keys(ch.m.functionCodes).join(",") }, `modbus.new-function-code|${e.src}|${e.dst}|${e.fc}`));
+      out.push(draft(e, "modbus.new-function-code", writes ? "high" : "medium", writes ? ["T0855", "T0836"] : ["T0855"], `${who(e)} ${where(e)}; ${learned()} ${used(ch)}`, { learned: Object.keys(ch.m.functionCodes).join(",") }, `modbus.new-function-code|${e.src}|${e.dst}|${e.fc}`));
   }
 
   function checkNewChannel(e: ModbusTransactionEvent, ctx: AnalyzerContext, out: AnomalyDraft[]): void {
@@ -199,16 +245,44 @@ export function createModbusAnalyzer(): Analyzer {
     return u.length === 0 ? "no unit" : `units ${u.sort((a, b) => a - b).join(", ")}`;
   }
 
-  function checkPoll(e: ModbusTransactionEvent, ch: ChannelState, out: AnomalyDraft[]): void {
-    const pk = e.request === undefined ? undefined : pollKeyOf(e.fc, e.request);
-    const t = pk === undefined ? undefined : ch.polls.get(pk);
-    if (t === undefined || pk === undefined) return;
+  function checkPoll(e: ModbusTransactionEvent, req: NonNullable<ModbusTransactionEvent["request"]>, ch: ChannelState, out: AnomalyDraft[]): void {
+    const t = ch.pollOf(e.fc, req);
+    if (t === undefined) return;
     const answered = e.status === "ok" || e.status === "exception";
+    const seen = Number.isFinite(t.last);
     const verdict = t.detect(e.ts, answered);
-    if (t.armed && answered) ch.outage = false;
+    if (t.armed && answered && ch.outage) {
+      ch.outage = false;
+      nextDue = -Infinity; // watched again: its deadline joins the next tick's minimum
+    }
+    if (!seen && Number.isFinite(t.last)) nextDue = -Infinity; // first sight since an import: now watched
     if (verdict !== "changed" || t.model === undefined) return;
+    const pk = pollKeyOf(e.fc, req) ?? "";
     const now = t.recentPeriod();
     out.push(draft(e, "modbus.poll-period-change", "medium", ["T0829"], `${e.src} now polls ${fcLabel(e.fc)} ${pk.split(":").slice(1).join(" x")} on unit ${e.unit} of ${e.dst} every ${now.toFixed(2)} s; ${learned()} it polled every ${t.model.period.toFixed(2)} s`, { poll: pk, periodSeconds: Number(now.toFixed(6)), learnedPeriodSeconds: t.model.period }, `modbus.poll-period-change|${e.src}|${e.dst}|${pk}`));
+  }
+
+  /** The loss-of-view draft of a channel whose watched polls are all overdue at `ts`. */
+  function lossOfView(ch: ChannelState, ts: number): AnomalyDraft {
+    const polls: string[] = [];
+    for (const [pk, t] of ch.polls) {
+      if (!t.armed || t.model === undefined || !Number.isFinite(t.last)) continue;
+      polls.push(`${fcLabel(Number(pk.split(":")[0]))} ${pk.split(":").slice(1).join(" x")} every ${t.model.period.toFixed(2)} s`);
+    }
+    const watched = [...ch.polls.values()].filter((t) => t.armed && Number.isFinite(t.last));
+    const last = Math.max(...watched.map((t) => t.last));
+    const asked = Math.max(...watched.map((t) => t.lastAsked));
+    const unanswered = asked > last;
+    const m = ch.m;
+    const what = unanswered
+      ? `unit ${m.unit} of ${m.server} stopped answering ${m.client}: its recurring requests time out, no answer for ${Math.round(ts - last)} s`
+      : `${m.client} stopped polling unit ${m.unit} of ${m.server}: no recurring request for ${Math.round(ts - last)} s`;
+    return {
+      kind: "modbus.loss-of-view", severity: "high", src: m.client, dst: m.server, protocol: "modbus", attack: unanswered ? ["T0829", "T0814"] : ["T0829"],
+      summary: `${what}; ${learned()} it polled ${polls.slice(0, 4).join("; ")}`,
+      evidence: { client: m.client, server: m.server, unit: m.unit, silentSeconds: Math.round(ts - last), lastPoll: last, lastRequest: asked, reason: unanswered ? "no-answer" : "no-request", polls: polls.length },
+      key: `modbus.loss-of-view|${m.client}|${m.server}|${m.unit}`, ts,
+    };
   }
 
   return {
@@ -218,62 +292,56 @@ export function createModbusAnalyzer(): Analyzer {
       const e = event as ModbusTransactionEvent;
       if (ctx.mode === "learning") {
         baseline.learn(e);
+        forgetRefs(); // channels may be added, deadlines move: resolve afresh once detecting again
+        nextDue = -Infinity;
         return undefined;
       }
       prepare(ctx);
-      const out: AnomalyDraft[] = [];
-      const key = channelKey(e.src, e.dst, e.unit);
-      const ch = baseline.channels.get(key);
+      out.length = 0;
+      const ref = channelRef(e);
+      const ch = ref.ch;
+      const rt = ref.rt;
       if (ch === undefined && e.request !== undefined) checkNewChannel(e, ctx, out);
-      const rt = runtimeOf(key);
-      checkCode(e, ch, rt, out);
+      checkCode(e, ref.key, ch, rt, out);
       if (ch !== undefined && e.request !== undefined) {
-        out.push(...checkWrites(e, e.request, ch, gate, learned()));
-        checkPoll(e, ch, out);
+        checkWrites(e, e.request, ch, gate, learned, out);
+        checkPoll(e, e.request, ch, out);
       }
       if (rt !== undefined) {
         checkRates(e, ch, rt, out);
         checkSweeps(e, ch, rt, out);
       }
-      return out.length > 0 ? out : undefined;
+      return out.length > 0 ? out.splice(0) : undefined;
     },
 
     tick(ctx: AnalyzerContext): AnomalyDraft[] | undefined {
       if (ctx.mode !== "detecting") return undefined;
       prepare(ctx);
+      // Deadlines only move later while detecting (a poll's `last` never goes back), so until the lowest one computed
+      // last time has passed no channel can be overdue; whatever could lower one resets nextDue.
+      if (ctx.ts <= nextDue) return undefined;
       let out: AnomalyDraft[] | undefined;
+      let due = Infinity;
       for (const ch of baseline.channels.values()) {
         if (ch.outage) continue;
-        let deadline = -Infinity;
-        const polls: string[] = [];
-        for (const [pk, t] of ch.polls) {
-          if (!t.armed || t.model === undefined || !Number.isFinite(t.last)) continue;
-          deadline = Math.max(deadline, t.deadline());
-          polls.push(`${fcLabel(Number(pk.split(":")[0]))} ${pk.split(":").slice(1).join(" x")} every ${t.model.period.toFixed(2)} s`);
+        const deadline = channelDeadline(ch);
+        if (deadline === -Infinity) continue; // no watched poll
+        if (ctx.ts <= deadline) {
+          if (deadline < due) due = deadline;
+          continue;
         }
-        if (polls.length === 0 || ctx.ts <= deadline) continue;
         ch.outage = true;
-        const watched = [...ch.polls.values()].filter((t) => t.armed && Number.isFinite(t.last));
-        const last = Math.max(...watched.map((t) => t.last));
-        const asked = Math.max(...watched.map((t) => t.lastAsked));
-        const unanswered = asked > last;
-        const m = ch.m;
-        const what = unanswered
-          ? `unit ${m.unit} of ${m.server} stopped answering ${m.client}: its recurring requests time out, no answer for ${Math.round(ctx.ts - last)} s`
-          : `${m.client} stopped polling unit ${m.unit} of ${m.server}: no recurring request for ${Math.round(ctx.ts - last)} s`;
-        (out ??= []).push({
-          kind: "modbus.loss-of-view", severity: "high", src: m.client, dst: m.server, protocol: "modbus", attack: unanswered ? ["T0829", "T0814"] : ["T0829"],
-          summary: `${what}; ${learned()} it polled ${polls.slice(0, 4).join("; ")}`,
-          evidence: { client: m.client, server: m.server, unit: m.unit, silentSeconds: Math.round(ctx.ts - last), lastPoll: last, lastRequest: asked, reason: unanswered ? "no-answer" : "no-request", polls: polls.length },
-          key: `modbus.loss-of-view|${m.client}|${m.server}|${m.unit}`, ts: ctx.ts,
-        });
+        (out ??= []).push(lossOfView(ch, ctx.ts));
       }
+      nextDue = due;
       return out;
     },
 
     endLearning(ctx: AnalyzerContext): void {
       baseline.freeze(ctx.ts, ctx.learnedSeconds || ctx.learnSeconds);
       frozen = true;
+      forgetRefs();
+      nextDue = -Infinity;
     },
 
     exportModel(): unknown {
@@ -286,19 +354,36 @@ export function createModbusAnalyzer(): Analyzer {
       frozen = true;
       runtime.clear();
       units.clear();
+      forgetRefs();
+      nextDue = -Infinity;
     },
 
     accept(anomaly: Anomaly): boolean {
-      return acceptModbusAnomaly(baseline, anomaly);
+      const accepted = acceptModbusAnomaly(baseline, anomaly);
+      forgetRefs(); // a channel may have been added
+      return accepted;
     },
   };
 }
 
+/** The first address a request reads (else writes) lies in what the channel read or wrote while learning. */
 function isLearnedAddress(ch: ChannelState, fc: number, req: NonNullable<ModbusTransactionEvent["request"]>): boolean {
-  const read = readOf(fc, req);
-  const write = writesOf(fc, req)[0];
-  const table = read?.table ?? write?.table;
-  const a = read?.lo ?? write?.address;
+  let table = readTableOf(fc);
+  let a = table === undefined ? undefined : readStartOf(fc, req);
+  if (a === undefined) {
+    table = writeTableOf(fc);
+    a = table === undefined ? undefined : writeStartOf(fc, req);
+  }
   if (table === undefined || a === undefined) return true;
   return rangesContain(ch.m.reads[table], a) || rangesContain(ch.m.writes[table], a);
+}
+
+/** Packet time after which all of a channel's watched polls (armed, seen) are overdue; -Infinity when none is watched. */
+function channelDeadline(ch: ChannelState): number {
+  let deadline = -Infinity;
+  for (const t of ch.polls.values()) {
+    if (!t.armed || t.model === undefined || !Number.isFinite(t.last)) continue;
+    deadline = Math.max(deadline, t.deadline());
+  }
+  return deadline;
 }

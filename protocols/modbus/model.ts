@@ -6,7 +6,8 @@
 
 import { z } from "zod";
 import type { ModbusTransactionEvent } from "./events.ts";
-import { addRange, pollKeyOf, readOf, writeSpanOf, writesOf, type ModbusTable, type Ranges } from "./addresses.ts";
+import { addRange, pollKeyOf, pollNumKeyOf, readOf, writeSpanOf, writesOf, type ModbusTable, type Ranges } from "./addresses.ts";
+import type { ModbusPdu } from "./events.ts";
 import { PollTracker, type PollModel } from "./polling.ts";
 import { addToRange, sortKeys, WindowCounter, type ValueRange } from "../../src/detect/learned-stats.ts";
 
@@ -107,6 +108,9 @@ export class ChannelState {
 
   /** Addresses with a value range (bounded by MODBUS_MAX_VALUE_ADDRESSES). */
   valueCount: number;
+  /** Detection: pollNumKeyOf → tracker (null: no tracker for that request), so a transaction builds no key string.
+   * Emptied whenever `polls` gains a key. */
+  private readonly pollIndex = new Map<number, PollTracker | null>();
 
   constructor(readonly m: ModbusChannelModel) {
     this.valueCount = Object.keys(m.values).length;
@@ -121,7 +125,26 @@ export class ChannelState {
   }
 
   hasFc(fc: number): boolean {
-    return this.m.functionCodes[String(fc)] !== undefined;
+    return this.m.functionCodes[fc] !== undefined;
+  }
+
+  /** The poll tracker of a read request (same as polls.get(pollKeyOf(fc, req)), without building the key). */
+  pollOf(fc: number, req: ModbusPdu): PollTracker | undefined {
+    const nk = pollNumKeyOf(fc, req);
+    if (nk < 0) return undefined;
+    let t = this.pollIndex.get(nk);
+    if (t === undefined) {
+      const pk = pollKeyOf(fc, req);
+      t = (pk === undefined ? undefined : this.polls.get(pk)) ?? null;
+      if (this.pollIndex.size < 4 * MODBUS_MAX_POLL_KEYS) this.pollIndex.set(nk, t);
+    }
+    return t ?? undefined;
+  }
+
+  /** A tracker was added under `pk` (learning). */
+  addPoll(pk: string, t: PollTracker): void {
+    this.polls.set(pk, t);
+    this.pollIndex.clear();
   }
 }
 
@@ -186,7 +209,7 @@ export class ModbusBaseline {
           return;
         }
         t = new PollTracker();
-        ch.polls.set(pk, t);
+        ch.addPoll(pk, t);
       }
       t.learn(e.ts);
     }

@@ -6,7 +6,7 @@
 import type { AnomalyDraft } from "../../src/detect/types.ts";
 import { formatRange, isInRange, rangeMargin, type ReportGate, type ValueRange } from "../../src/detect/learned-stats.ts";
 import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
-import { formatRanges, rangesContain, TABLE_NAMES, writesOf, type ModbusTable } from "./addresses.ts";
+import { formatRanges, rangesContain, TABLE_NAMES, writesOf, writeTableOf, type ModbusTable } from "./addresses.ts";
 import type { ChannelState } from "./model.ts";
 
 const FC_LABELS: Record<number, string> = {
@@ -49,10 +49,11 @@ function inLearnedRange(r: ValueRange, v: number): boolean {
   return isInRange({ min: s(r.min), max: s(r.max), n: r.n }, s(v));
 }
 
-export function checkWrites(e: ModbusTransactionEvent, req: ModbusPdu, ch: ChannelState, gate: ReportGate, learned: string): AnomalyDraft[] {
+/** Appends the write anomalies of one request to `out`; `learned` phrases the learning period (called only to report). */
+export function checkWrites(e: ModbusTransactionEvent, req: ModbusPdu, ch: ChannelState, gate: ReportGate, learned: () => string, out: AnomalyDraft[]): void {
+  if (writeTableOf(e.fc) === undefined) return;
   const ops = writesOf(e.fc, req);
-  if (ops.length === 0) return [];
-  const out: AnomalyDraft[] = [];
+  if (ops.length === 0) return;
   const base = { client: e.src, server: e.dst, unit: e.unit, fc: e.fc, frame: e.frame };
   const fresh = ops.filter((w) => !rangesContain(ch.m.writes[w.table], w.address));
   const first = fresh[0];
@@ -62,7 +63,7 @@ export function checkWrites(e: ModbusTransactionEvent, req: ModbusPdu, ch: Chann
     const value = first.value === undefined ? "" : ` with ${first.value}`;
     out.push({
       kind: "modbus.write-new-address", severity: "high", src: e.src, dst: e.dst, protocol: "modbus", attack: ["T0836", "T0855"],
-      summary: `${e.src} wrote ${TABLE_NAMES[first.table]} ${span} on unit ${e.unit} of ${e.dst}${value}; ${learned} it only wrote ${describeWrites(ch)}`,
+      summary: `${e.src} wrote ${TABLE_NAMES[first.table]} ${span} on unit ${e.unit} of ${e.dst}${value}; ${learned()} it only wrote ${describeWrites(ch)}`,
       evidence: { ...base, table: first.table, address: first.address, count: fresh.length, ...(first.value === undefined ? {} : { value: first.value }), learnedWrites: describeWrites(ch) },
       key: `modbus.write-new-address|${e.src}|${e.dst}|${e.unit}|${first.table}:${first.address}`, ts: e.ts,
     });
@@ -75,11 +76,10 @@ export function checkWrites(e: ModbusTransactionEvent, req: ModbusPdu, ch: Chann
     const m = rangeMargin(r);
     out.push({
       kind: "modbus.write-out-of-range", severity: "high", src: e.src, dst: e.dst, protocol: "modbus", attack: ["T0836"],
-      summary: `${e.src} wrote ${TABLE_NAMES[w.table]} ${w.address} on unit ${e.unit} of ${e.dst} with ${w.value}; ${learned} it wrote ${formatRange(r)} (${r.n} writes, tolerated ${r.min - m}..${r.max + m})`,
+      summary: `${e.src} wrote ${TABLE_NAMES[w.table]} ${w.address} on unit ${e.unit} of ${e.dst} with ${w.value}; ${learned()} it wrote ${formatRange(r)} (${r.n} writes, tolerated ${r.min - m}..${r.max + m})`,
       evidence: { ...base, table: w.table, address: w.address, value: w.value, learnedMin: r.min, learnedMax: r.max, learnedWrites: r.n, margin: m },
       key: `modbus.write-out-of-range|${e.src}|${e.dst}|${e.unit}|${w.table}:${w.address}`, ts: e.ts,
     });
     break;
   }
-  return out;
 }
