@@ -4,6 +4,7 @@
 // Running past the end throws DecodeError; the service decoders catch it at one place and keep what they decoded
 // (lenient), so no exception crosses the session boundary.
 
+import { Buffer } from "node:buffer";
 import { OPCUA_MAX_ARRAY } from "../constants.ts";
 
 export class DecodeError extends Error {}
@@ -17,6 +18,8 @@ export interface NodeIdTrace {
 }
 
 const utf8 = new TextDecoder("utf-8");
+/** Node's native UTF-8 slice: twice as fast as TextDecoder on the short strings of OPC UA bodies (measured). */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
 
 /** Two lower-case hex digits per byte value. */
 const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
@@ -125,7 +128,10 @@ export class Cursor {
     const n = this.i32();
     if (n < 0) return undefined;
     const p = this.need(n);
-    return utf8.decode(this.bytes.subarray(p, p + n));
+    const b = this.bytes;
+    // Same text as TextDecoder (WHATWG replacement of bad sequences) except a leading BOM, which TextDecoder drops.
+    if (n >= 3 && b[p] === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf) return utf8.decode(b.subarray(p, p + n));
+    return utf8Slice.call(b, p, p + n);
   }
 
   /** ByteString (§5.2.2.7) as a view, undefined when null. */

@@ -12,6 +12,24 @@ function withNs(ns: number, id: string): string {
   return ns === 0 ? id : `ns=${ns};${id}`;
 }
 
+/**
+ * Texts of numeric NodeIds seen lately, keyed ns × 2^32 + id: clients read and write the same nodes over and over.
+ * Bounded: emptied when full (a plant's working set of numeric nodes is far smaller).
+ */
+const NUMERIC_TEXT = new Map<number, string>();
+const MAX_NUMERIC_TEXT = 4096;
+
+function numericText(ns: number, id: number): string {
+  const key = ns * 4294967296 + id;
+  let t = NUMERIC_TEXT.get(key);
+  if (t === undefined) {
+    if (NUMERIC_TEXT.size >= MAX_NUMERIC_TEXT) NUMERIC_TEXT.clear();
+    t = withNs(ns, `i=${id}`);
+    NUMERIC_TEXT.set(key, t);
+  }
+  return t;
+}
+
 /** Reads the identifier part for encoding `enc` (low 4 bits of the mask); traces it when the cursor traces. */
 function readIdentifier(c: Cursor, mask: number, enc: number): string {
   let ns: number;
@@ -27,12 +45,12 @@ function readIdentifier(c: Cursor, mask: number, enc: number): string {
     case 1:
       ns = c.u8();
       numeric = c.u16();
-      text = withNs(ns, `i=${numeric}`);
+      text = numericText(ns, numeric);
       break;
     case 2:
       ns = c.u16();
       numeric = c.u32();
-      text = withNs(ns, `i=${numeric}`);
+      text = numericText(ns, numeric);
       break;
     case 3:
       ns = c.u16();
