@@ -25,30 +25,47 @@ interface Acc {
 
 export function createModbusMetrics(): MetricContributor {
   let accs = new Map<string, Acc>();
+  /** This window's client → server → unit·128+fc → accumulator, for channels the tag limiter keeps as they are (their
+   * limit() has no effect left), so a transaction builds no tag or key string. Emptied with the window. */
+  let fast = new Map<string, Map<string, Map<number, Acc>>>();
+
+  function slowAcc(e: ModbusTransactionEvent, fc: number, ctx: ContributorContext): Acc {
+    const text = `${e.src}→${e.dst}/${e.unit}`;
+    const channel = ctx.limit("modbus.channel", text);
+    const key = `${channel}\0${fc}`;
+    let acc = accs.get(key);
+    if (!acc) {
+      acc = {
+        channel,
+        server: ctx.limit("modbus.server", e.dst),
+        fc,
+        fcName: e.fcName || `fc${fc}`,
+        requests: 0,
+        exceptions: 0,
+        timeouts: 0,
+        unsolicited: 0,
+        writes: 0,
+        rtt: new RttReservoir(),
+      };
+      accs.set(key, acc);
+    }
+    if (channel === text) {
+      let byServer = fast.get(e.src);
+      if (byServer === undefined) fast.set(e.src, (byServer = new Map()));
+      let byCode = byServer.get(e.dst);
+      if (byCode === undefined) byServer.set(e.dst, (byCode = new Map()));
+      byCode.set(e.unit * 128 + fc, acc);
+    }
+    return acc;
+  }
+
   return {
     name: "modbus",
     observe(event: EventBase, ctx: ContributorContext): void {
       if (event.type !== "modbus") return;
       const e = event as ModbusTransactionEvent;
-      const channel = ctx.limit("modbus.channel", `${e.src}→${e.dst}/${e.unit}`);
       const fc = e.fc & 0x7f;
-      const key = `${channel}\0${fc}`;
-      let acc = accs.get(key);
-      if (!acc) {
-        acc = {
-          channel,
-          server: ctx.limit("modbus.server", e.dst),
-          fc,
-          fcName: e.fcName || `fc${fc}`,
-          requests: 0,
-          exceptions: 0,
-          timeouts: 0,
-          unsolicited: 0,
-          writes: 0,
-          rtt: new RttReservoir(),
-        };
-        accs.set(key, acc);
-      }
+      const acc = fast.get(e.src)?.get(e.dst)?.get(e.unit * 128 + fc) ?? slowAcc(e, fc, ctx);
       if (e.status === "unsolicited") acc.unsolicited++;
       else {
         acc.requests++;
@@ -82,6 +99,7 @@ export function createModbusMetrics(): MetricContributor {
         });
       }
       accs = new Map();
+      fast = new Map();
       return points;
     },
   };

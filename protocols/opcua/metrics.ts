@@ -24,15 +24,32 @@ function serviceTag(name: string): string {
   return name.startsWith("Unknown") ? "Unknown" : name;
 }
 
+type Level<T> = Map<string, T>;
+
 export function createOpcuaMetrics(): MetricContributor {
   let accs = new Map<string, Acc>();
+  /** This window's client → server → service → mode → accumulator, for channels the tag limiter keeps as they are
+   * (their limit() has no effect left), so an event builds no tag or key string. Emptied with the window. */
+  let fast: Level<Level<Level<Level<Acc>>>> = new Map();
   const get = (e: EventBase, ctx: ContributorContext, service: string, mode: string): Acc => {
-    const channel = ctx.limit("opcua.channel", `${e.src}→${e.dst}`);
+    const known = fast.get(e.src)?.get(e.dst)?.get(service)?.get(mode);
+    if (known !== undefined) return known;
+    const text = `${e.src}→${e.dst}`;
+    const channel = ctx.limit("opcua.channel", text);
     const key = `${channel}\0${service}\0${mode}`;
     let acc = accs.get(key);
     if (!acc) {
       acc = { channel, server: ctx.limit("opcua.server", e.dst), service, mode, calls: 0, faults: 0, timeouts: 0, bytes: 0, rtt: new RttReservoir() };
       accs.set(key, acc);
+    }
+    if (channel === text) {
+      let byServer = fast.get(e.src);
+      if (byServer === undefined) fast.set(e.src, (byServer = new Map()));
+      let byService = byServer.get(e.dst);
+      if (byService === undefined) byServer.set(e.dst, (byService = new Map()));
+      let byMode = byService.get(service);
+      if (byMode === undefined) byService.set(service, (byMode = new Map()));
+      byMode.set(mode, acc);
     }
     return acc;
   };
@@ -87,6 +104,7 @@ export function createOpcuaMetrics(): MetricContributor {
         });
       }
       accs = new Map();
+      fast = new Map();
       return points;
     },
   };
