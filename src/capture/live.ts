@@ -45,6 +45,8 @@ export interface LiveCapture {
   /** Asks tcpdump to stop (SIGINT: it flushes and prints final statistics); resolves when done has settled. */
   stop(): Promise<void>;
   stats(): LiveStats;
+  /** tcpdump's process id (undefined when it could not be spawned): for CPU accounting in benchmarks. */
+  readonly pid: number | undefined;
 }
 
 export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
@@ -171,6 +173,7 @@ export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
     ready,
     done,
     stats: () => ({ ...stats }),
+    pid: child.pid,
     async stop(): Promise<void> {
       if (!exited && !stopping) {
         stopping = true;
