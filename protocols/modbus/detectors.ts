@@ -297,7 +297,7 @@ export function createModbusAnalyzer(): Analyzer {
         return undefined;
       }
       prepare(ctx);
-      out.length = 0;
+      if (out.length !== 0) out.length = 0; // left over only if a check threw
       const ref = channelRef(e);
       const ch = ref.ch;
       const rt = ref.rt;

@@ -22,6 +22,19 @@ export const PERIOD_CHANGE_RATIO = 3;
 /** The period is back to normal once the recent median is within this ratio again. */
 const PERIOD_BACK_RATIO = 1.5;
 
+/** Scratch for the median of the recent intervals (one per process: detect() is not reentrant). */
+const scratch = new Float64Array(PERIOD_CHANGE_WINDOW + 1);
+
+/** median() of the recent intervals without allocating (they are finite and non-negative: numeric order is the same). */
+function recentMedian(values: readonly number[]): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  for (let i = 0; i < n; i++) scratch[i] = values[i] as number;
+  const a = scratch.subarray(0, n).sort();
+  const mid = n >> 1;
+  return n % 2 === 1 ? (a[mid] as number) : ((a[mid - 1] as number) + (a[mid] as number)) / 2;
+}
+
 /** What is exported per poll key. `armed`: recurring and still running at the end of learning, so watched. */
 export interface PollModel {
   period: number;
@@ -99,7 +112,7 @@ export class PollTracker {
     if (this.recent.length > PERIOD_CHANGE_WINDOW) this.recent.shift();
     if (this.recent.length < PERIOD_CHANGE_WINDOW || ++this.sinceCheck < PERIOD_CHANGE_WINDOW / 2) return undefined;
     this.sinceCheck = 0;
-    const ratio = median(this.recent) / m.period;
+    const ratio = recentMedian(this.recent) / m.period;
     if (!this.periodChanged && (ratio >= PERIOD_CHANGE_RATIO || ratio <= 1 / PERIOD_CHANGE_RATIO)) {
       this.periodChanged = true;
       return "changed";

@@ -6,7 +6,7 @@
 import type { AnomalyDraft } from "../../src/detect/types.ts";
 import { formatRange, isInRange, rangeMargin, type ReportGate, type ValueRange } from "../../src/detect/learned-stats.ts";
 import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
-import { formatRanges, rangesContain, TABLE_NAMES, writesOf, writeTableOf, type ModbusTable } from "./addresses.ts";
+import { formatRanges, rangesContain, TABLE_NAMES, writeSpanOf, type ModbusTable } from "./addresses.ts";
 import type { ChannelState } from "./model.ts";
 
 const FC_LABELS: Record<number, string> = {
@@ -49,36 +49,62 @@ function inLearnedRange(r: ValueRange, v: number): boolean {
   return isInRange({ min: s(r.min), max: s(r.max), n: r.n }, s(v));
 }
 
-/** Appends the write anomalies of one request to `out`; `learned` phrases the learning period (called only to report). */
+/** "holding-registers:<address>" keys of learned values, built once per address (a write checks every register). */
+const valueKeys: (string | undefined)[] = [];
+function holdingValueKey(address: number): string {
+  return (valueKeys[address] ??= `holding-registers:${address}`);
+}
+
+/** The i-th written value when finite (as writesOf gives it). */
+function valueAt(values: readonly number[] | undefined, i: number): number | undefined {
+  const v = values?.[i];
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Appends the write anomalies of one request to `out`; `learned` phrases the learning period (called only to report).
+ * Walks the written span in place (the same addresses and values as writesOf) so a normal write allocates nothing.
+ */
 export function checkWrites(e: ModbusTransactionEvent, req: ModbusPdu, ch: ChannelState, gate: ReportGate, learned: () => string, out: AnomalyDraft[]): void {
-  if (writeTableOf(e.fc) === undefined) return;
-  const ops = writesOf(e.fc, req);
-  if (ops.length === 0) return;
-  const base = { client: e.src, server: e.dst, unit: e.unit, fc: e.fc, frame: e.frame };
-  const fresh = ops.filter((w) => !rangesContain(ch.m.writes[w.table], w.address));
-  const first = fresh[0];
-  if (first !== undefined && gate.allow(`modbus.write-new-address|${e.src}|${e.dst}|${e.unit}|${first.table}|${first.address}`, e.ts)) {
-    const last = fresh[fresh.length - 1] ?? first;
-    const span = last.address === first.address ? `${first.address}` : `${first.address}..${last.address}`;
-    const value = first.value === undefined ? "" : ` with ${first.value}`;
+  const span = writeSpanOf(e.fc, req);
+  if (span === undefined) return;
+  const { table, lo, hi } = span;
+  const values = e.fc === 22 ? undefined : req.values;
+  const learnedWrites = ch.m.writes[table];
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let a = lo; a <= hi; a++) {
+    if (rangesContain(learnedWrites, a)) continue;
+    if (first < 0) first = a;
+    last = a;
+    count++;
+  }
+  if (first >= 0 && gate.allow(`modbus.write-new-address|${e.src}|${e.dst}|${e.unit}|${table}|${first}`, e.ts)) {
+    const firstValue = valueAt(values, first - lo);
+    const where = last === first ? `${first}` : `${first}..${last}`;
+    const value = firstValue === undefined ? "" : ` with ${firstValue}`;
     out.push({
       kind: "modbus.write-new-address", severity: "high", src: e.src, dst: e.dst, protocol: "modbus", attack: ["T0836", "T0855"],
-      summary: `${e.src} wrote ${TABLE_NAMES[first.table]} ${span} on unit ${e.unit} of ${e.dst}${value}; ${learned()} it only wrote ${describeWrites(ch)}`,
-      evidence: { ...base, table: first.table, address: first.address, count: fresh.length, ...(first.value === undefined ? {} : { value: first.value }), learnedWrites: describeWrites(ch) },
-      key: `modbus.write-new-address|${e.src}|${e.dst}|${e.unit}|${first.table}:${first.address}`, ts: e.ts,
+      summary: `${e.src} wrote ${TABLE_NAMES[table]} ${where} on unit ${e.unit} of ${e.dst}${value}; ${learned()} it only wrote ${describeWrites(ch)}`,
+      evidence: { client: e.src, server: e.dst, unit: e.unit, fc: e.fc, frame: e.frame, table, address: first, count, ...(firstValue === undefined ? {} : { value: firstValue }), learnedWrites: describeWrites(ch) },
+      key: `modbus.write-new-address|${e.src}|${e.dst}|${e.unit}|${table}:${first}`, ts: e.ts,
     });
   }
-  for (const w of ops) {
-    if (w.value === undefined || w.table === "coils") continue;
-    const r = ch.m.values[`${w.table}:${w.address}`];
-    if (r === undefined || inLearnedRange(r, w.value)) continue;
-    if (!gate.allow(`modbus.write-out-of-range|${e.src}|${e.dst}|${e.unit}|${w.table}|${w.address}|${w.value}`, e.ts)) continue;
+  // Coil values are binary: never range-checked. Every other written table is holding registers.
+  if (table === "coils" || values === undefined) return;
+  for (let a = lo; a <= hi; a++) {
+    const v = valueAt(values, a - lo);
+    if (v === undefined) continue;
+    const r = ch.m.values[holdingValueKey(a)];
+    if (r === undefined || inLearnedRange(r, v)) continue;
+    if (!gate.allow(`modbus.write-out-of-range|${e.src}|${e.dst}|${e.unit}|${table}|${a}|${v}`, e.ts)) continue;
     const m = rangeMargin(r);
     out.push({
       kind: "modbus.write-out-of-range", severity: "high", src: e.src, dst: e.dst, protocol: "modbus", attack: ["T0836"],
-      summary: `${e.src} wrote ${TABLE_NAMES[w.table]} ${w.address} on unit ${e.unit} of ${e.dst} with ${w.value}; ${learned()} it wrote ${formatRange(r)} (${r.n} writes, tolerated ${r.min - m}..${r.max + m})`,
-      evidence: { ...base, table: w.table, address: w.address, value: w.value, learnedMin: r.min, learnedMax: r.max, learnedWrites: r.n, margin: m },
-      key: `modbus.write-out-of-range|${e.src}|${e.dst}|${e.unit}|${w.table}:${w.address}`, ts: e.ts,
+      summary: `${e.src} wrote ${TABLE_NAMES[table]} ${a} on unit ${e.unit} of ${e.dst} with ${v}; ${learned()} it wrote ${formatRange(r)} (${r.n} writes, tolerated ${r.min - m}..${r.max + m})`,
+      evidence: { client: e.src, server: e.dst, unit: e.unit, fc: e.fc, frame: e.frame, table, address: a, value: v, learnedMin: r.min, learnedMax: r.max, learnedWrites: r.n, margin: m },
+      key: `modbus.write-out-of-range|${e.src}|${e.dst}|${e.unit}|${table}:${a}`, ts: e.ts,
     });
     break;
   }
