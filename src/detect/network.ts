@@ -199,12 +199,7 @@ export class NetworkAnalyzer implements Analyzer {
     const zc = ctx.zoneOf(f.client);
     const zs = ctx.zoneOf(f.server);
     const allowed = this.zoneMap.allows(zc.name, zs.name, f.transport, f.port, f.service);
-    const opened = `${f.rejected ? "tried to open" : "opened"} ${f.service}`;
-    const who = `${f.client} (${describeZone(zc)}) ${opened} to ${f.server} (${describeZone(zs)})`;
-    const evidence = {
-      service: f.service, transport: f.transport, port: f.port, client_zone: zc.name, server_zone: zs.name,
-      rejected: f.rejected, frame: f.frame,
-    };
+    // Texts and evidence are built only for a draft: most flows (a SYN flood above all) produce none.
     if (isItLevel(zc.level) && isControlLevel(zs.level) && !allowed) {
       out.push({
         kind: "zone.it-to-ot",
@@ -212,50 +207,52 @@ export class NetworkAnalyzer implements Analyzer {
         src: f.client,
         dst: f.server,
         protocol: f.service,
-        summary: `${who}: no conduit allows ${zc.name}→${zs.name} and it skips the DMZ`,
+        summary: `${who(f, zc, zs)}: no conduit allows ${zc.name}→${zs.name} and it skips the DMZ`,
         attack: ["T0886"],
-        evidence,
+        evidence: flowEvidence(f, zc, zs),
         alwaysOn: true,
       });
       return;
     }
-    const crossing = `${zc.name}>${zs.name}>${f.service}`;
     if (ctx.mode === "learning") {
       this.learnFlow(f, ctx);
       return;
     }
-    if (zc.name !== zs.name && !allowed && !this.crossings.has(crossing)) {
-      if ((isOtLevel(zc.level) && isInternet(zs)) || (isInternet(zc) && isOtLevel(zs.level))) {
-        const inbound = isInternet(zc);
-        out.push({
-          kind: "net.ot-internet",
-          severity: "high",
-          src: f.client,
-          dst: f.server,
-          protocol: f.service,
-          summary: `${who}: during learning no host of ${inbound ? zs.name : zc.name} ${inbound ? "was reached from" : "reached"} ` +
-            `the internet over ${f.service} and no conduit allows it`,
-          attack: inbound ? ["T0883"] : ["T0869"],
-          evidence,
-        });
-        return;
-      }
-      const nearOt = isOtLevel(zc.level) || isOtLevel(zs.level) || isDmzLevel(zc.level) || isDmzLevel(zs.level);
-      if (nearOt && !isInternet(zc) && !isInternet(zs)) {
-        out.push({
-          kind: "zone.new-crossing",
-          severity: isControlLevel(zs.level) ? "high" : "medium",
-          src: f.client,
-          dst: f.server,
-          protocol: f.service,
-          summary: `${who}: no ${zc.name}→${zs.name} flow used ${f.service} during the ${formatSeconds(ctx.learnedSeconds)} ` +
-            `of learning and no conduit allows it`,
-          attack: ["T0886"],
-          evidence,
-          // one record per source and crossing: a sweep across a zone is one line per service, not one per address
-          key: `zone.new-crossing|${f.client}|${crossing}`,
-        });
-        return;
+    if (zc.name !== zs.name && !allowed) {
+      const crossing = `${zc.name}>${zs.name}>${f.service}`;
+      if (!this.crossings.has(crossing)) {
+        if ((isOtLevel(zc.level) && isInternet(zs)) || (isInternet(zc) && isOtLevel(zs.level))) {
+          const inbound = isInternet(zc);
+          out.push({
+            kind: "net.ot-internet",
+            severity: "high",
+            src: f.client,
+            dst: f.server,
+            protocol: f.service,
+            summary: `${who(f, zc, zs)}: during learning no host of ${inbound ? zs.name : zc.name} ${inbound ? "was reached from" : "reached"} ` +
+              `the internet over ${f.service} and no conduit allows it`,
+            attack: inbound ? ["T0883"] : ["T0869"],
+            evidence: flowEvidence(f, zc, zs),
+          });
+          return;
+        }
+        const nearOt = isOtLevel(zc.level) || isOtLevel(zs.level) || isDmzLevel(zc.level) || isDmzLevel(zs.level);
+        if (nearOt && !isInternet(zc) && !isInternet(zs)) {
+          out.push({
+            kind: "zone.new-crossing",
+            severity: isControlLevel(zs.level) ? "high" : "medium",
+            src: f.client,
+            dst: f.server,
+            protocol: f.service,
+            summary: `${who(f, zc, zs)}: no ${zc.name}→${zs.name} flow used ${f.service} during the ${formatSeconds(ctx.learnedSeconds)} ` +
+              `of learning and no conduit allows it`,
+            attack: ["T0886"],
+            evidence: flowEvidence(f, zc, zs),
+            // one record per source and crossing: a sweep across a zone is one line per service, not one per address
+            key: `zone.new-crossing|${f.client}|${crossing}`,
+          });
+          return;
+        }
       }
     }
     if (allowed || !this.aroundOt(zc, zs)) return; // a conduit allows this crossing by design, for any host of the zones
@@ -268,9 +265,9 @@ export class NetworkAnalyzer implements Analyzer {
         src: f.client,
         dst: f.server,
         protocol: f.service,
-        summary: `${who}: these two hosts never talked during the ${formatSeconds(ctx.learnedSeconds)} of learning`,
+        summary: `${who(f, zc, zs)}: these two hosts never talked during the ${formatSeconds(ctx.learnedSeconds)} of learning`,
         attack: INDUSTRIAL_SERVICES.has(f.service) ? ["T0886", "T0848"] : ["T0886"],
-        evidence,
+        evidence: flowEvidence(f, zc, zs),
         ts: f.ts,
       };
     } else if (!services.includes(f.service)) {
@@ -280,9 +277,9 @@ export class NetworkAnalyzer implements Analyzer {
         src: f.client,
         dst: f.server,
         protocol: f.service,
-        summary: `${who}: during learning this pair only used ${services.join(", ")}`,
+        summary: `${who(f, zc, zs)}: during learning this pair only used ${services.join(", ")}`,
         attack: ["T0886"],
-        evidence: { ...evidence, learned_services: services.join(",") },
+        evidence: { ...flowEvidence(f, zc, zs), learned_services: services.join(",") },
         key: `net.new-service|${f.client}|${f.server}|${f.service}`,
         ts: f.ts,
       };
@@ -373,4 +370,16 @@ export class NetworkAnalyzer implements Analyzer {
         return false;
     }
   }
+}
+
+/** "10.0.0.5 (ops, L3) opened modbus to 10.0.1.2 (cell, L1)": the subject of every flow-level summary. */
+function who(f: FlowFacts, zc: ZoneInfo, zs: ZoneInfo): string {
+  return `${f.client} (${describeZone(zc)}) ${f.rejected ? "tried to open" : "opened"} ${f.service} to ${f.server} (${describeZone(zs)})`;
+}
+
+function flowEvidence(f: FlowFacts, zc: ZoneInfo, zs: ZoneInfo): Record<string, string | number | boolean> {
+  return {
+    service: f.service, transport: f.transport, port: f.port, client_zone: zc.name, server_zone: zs.name,
+    rejected: f.rejected, frame: f.frame,
+  };
 }

@@ -126,22 +126,23 @@ export class ZoneMap {
    * answer), or of an established TCP flow whose service is industrial. A SYN that was never answered proves nothing.
    */
   observe(event: EventBase): boolean {
-    const dot = event.type.indexOf(".");
-    const head = dot < 0 ? event.type : event.type.slice(0, dot);
-    if (INDUSTRIAL_SERVICES.has(head)) {
+    const type = event.type;
+    // Core flow events first, without cutting the type's head out (a string per event on the flow.start/flow.end path).
+    if (type === "flow.start") return false;
+    if (type !== "flow.end") {
+      const dot = type.indexOf(".");
+      if (!INDUSTRIAL_SERVICES.has(dot < 0 ? type : type.slice(0, dot))) return false;
       const status = (event as { status?: unknown }).status;
       if (status === "timeout" || status === "unsolicited") return false;
       return this.learnOt(event.dst);
     }
-    if (event.type === "flow.end") {
-      const e = event as EventBase & {
-        transport?: "tcp" | "udp"; service?: string; established?: boolean; midstream?: boolean; pktsToClient?: number;
-      };
-      const replied = (e.pktsToClient ?? 0) > 0;
-      const answered = e.transport === "tcp" ? e.established === true || (e.midstream === true && replied) : replied;
-      if (answered && e.transport && INDUSTRIAL_SERVICES.has(serviceName(e.transport, e.dport, e.service))) {
-        return this.learnOt(event.dst);
-      }
+    const e = event as EventBase & {
+      transport?: "tcp" | "udp"; service?: string; established?: boolean; midstream?: boolean; pktsToClient?: number;
+    };
+    const replied = (e.pktsToClient ?? 0) > 0;
+    const answered = e.transport === "tcp" ? e.established === true || (e.midstream === true && replied) : replied;
+    if (answered && e.transport && INDUSTRIAL_SERVICES.has(serviceName(e.transport, e.dport, e.service))) {
+      return this.learnOt(event.dst);
     }
     return false;
   }

@@ -3,6 +3,7 @@
 // FLOOD_SYNS unanswered SYNs to many hosts and ports while the plant keeps polling. Prints packets/s, new flows/s (over the
 // whole run and over the flood part alone), peak RSS and live heap after a full GC. Not part of `npm test`:
 //   npx tsx test/bench/flood-speed.ts [syns]
+//   npx tsx test/bench/flood-speed.ts --write <file.pcap> [syns]   the capture only (for profiling)
 // The measurement runs in a fresh process (--expose-gc) so its peak RSS is its own.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -117,6 +118,10 @@ const self = fileURLToPath(import.meta.url);
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "--measure") {
     process.stdout.write(`${JSON.stringify(await measure(argv[1] as string))}\n`);
+    return;
+  }
+  if (argv[0] === "--write") {
+    await writeFrames(argv[1] as string, capture(argv[2] !== undefined ? Number(argv[2]) : FLOOD_SYNS));
     return;
   }
   const syns = argv[0] !== undefined ? Number(argv[0]) : FLOOD_SYNS;

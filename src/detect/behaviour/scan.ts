@@ -77,6 +77,9 @@ export class ScanAnalyzer implements Analyzer {
     }
     if (isArp(e)) return this.onArp(e.op, e.senderIp, e.targetIp, e.ts, learning, ctx);
     if (!isFlowEnd(e) || !isProbe(e)) return undefined;
+    // A source whose current window is full gains nothing from this probe: leave before building any key (a flood).
+    const cur = this.windows.get(e.src);
+    if (cur !== undefined && e.ts - cur.start < SCAN_WINDOW_S && cur.targets.size >= SCAN_MAX_TARGETS_PER_WINDOW) return undefined;
     if (!learning && this.learnedTargets.has(`${e.src}|${e.dst}|${e.dport}`)) return undefined;
     const w = this.window(e.src, e.ts);
     const target = `${e.dst}|${e.dport}`;
