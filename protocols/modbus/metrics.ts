@@ -4,7 +4,7 @@
 import type { EventBase } from "../../src/core/types.ts";
 import type { ContributorContext, MetricContributor } from "../../src/metrics/aggregator.ts";
 import { MODBUS, type MetricPoint } from "../../src/metrics/schema.ts";
-import { RttReservoir } from "../../src/metrics/window-stats.ts";
+import { RttPool, type RttReservoir } from "../../src/metrics/window-stats.ts";
 import type { ModbusTransactionEvent } from "./events.ts";
 
 /** Function codes that change the PLC's state. */
@@ -25,6 +25,7 @@ interface Acc {
 
 export function createModbusMetrics(): MetricContributor {
   let accs = new Map<string, Acc>();
+  const pool = new RttPool();
   /** This window's client → server → unit·128+fc → accumulator, for channels the tag limiter keeps as they are (their
    * limit() has no effect left), so a transaction builds no tag or key string. Emptied with the window. */
   let fast = new Map<string, Map<string, Map<number, Acc>>>();
@@ -45,7 +46,7 @@ export function createModbusMetrics(): MetricContributor {
         timeouts: 0,
         unsolicited: 0,
         writes: 0,
-        rtt: new RttReservoir(),
+        rtt: pool.take(),
       };
       accs.set(key, acc);
     }
@@ -86,6 +87,7 @@ export function createModbusMetrics(): MetricContributor {
           writes: a.writes,
         };
         const rtt = a.rtt.summary();
+        pool.give(a.rtt);
         if (rtt) {
           fields.rtt_p50 = rtt.p50;
           fields.rtt_p95 = rtt.p95;

@@ -5,7 +5,7 @@
 import type { EventBase } from "../../src/core/types.ts";
 import type { ContributorContext, MetricContributor } from "../../src/metrics/aggregator.ts";
 import { OPCUA, type MetricPoint } from "../../src/metrics/schema.ts";
-import { RttReservoir } from "../../src/metrics/window-stats.ts";
+import { RttPool, type RttReservoir } from "../../src/metrics/window-stats.ts";
 import type { OpcuaChannelEvent, OpcuaSecureMessageEvent, OpcuaServiceEvent } from "./events.ts";
 
 interface Acc {
@@ -28,6 +28,7 @@ type Level<T> = Map<string, T>;
 
 export function createOpcuaMetrics(): MetricContributor {
   let accs = new Map<string, Acc>();
+  const pool = new RttPool();
   /** This window's client → server → service → mode → accumulator, for channels the tag limiter keeps as they are
    * (their limit() has no effect left), so an event builds no tag or key string. Emptied with the window. */
   let fast: Level<Level<Level<Level<Acc>>>> = new Map();
@@ -39,7 +40,7 @@ export function createOpcuaMetrics(): MetricContributor {
     const key = `${channel}\0${service}\0${mode}`;
     let acc = accs.get(key);
     if (!acc) {
-      acc = { channel, server: ctx.limit("opcua.server", e.dst), service, mode, calls: 0, faults: 0, timeouts: 0, bytes: 0, rtt: new RttReservoir() };
+      acc = { channel, server: ctx.limit("opcua.server", e.dst), service, mode, calls: 0, faults: 0, timeouts: 0, bytes: 0, rtt: pool.take() };
       accs.set(key, acc);
     }
     if (channel === text) {
@@ -91,6 +92,7 @@ export function createOpcuaMetrics(): MetricContributor {
         const fields: Record<string, number> = { calls: a.calls, faults: a.faults, timeouts: a.timeouts };
         if (a.bytes > 0) fields.bytes = a.bytes;
         const rtt = a.rtt.summary();
+        pool.give(a.rtt);
         if (rtt) {
           fields.rtt_p50 = rtt.p50;
           fields.rtt_p95 = rtt.p95;

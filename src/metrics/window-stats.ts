@@ -3,12 +3,24 @@
 // limiter that caps the distinct values of a host-derived tag (issue 4 §1: bounded cardinality).
 import { MAX_TAG_VALUES, OVERFLOW_TAG, RTT_RESERVOIR_SIZE } from "./schema.ts";
 
+/** xorshift32 seed: fixed, so the same event sequence keeps the same samples. */
+const RNG_SEED = 0x9e3779b9;
+/** Sorting space for summary() (not reentrant; the kept samples stay in arrival order). */
+const scratch = new Float64Array(RTT_RESERVOIR_SIZE);
+
 export class RttReservoir {
   private readonly samples = new Float64Array(RTT_RESERVOIR_SIZE);
   private seen = 0;
   private max = 0;
-  /** xorshift32 state: fixed seed, so the same event sequence keeps the same samples. */
-  private rng = 0x9e3779b9;
+  private rng = RNG_SEED;
+
+  /** Back to the state of a new reservoir (contributors reuse reservoirs across windows instead of allocating). */
+  reset(): this {
+    this.seen = 0;
+    this.max = 0;
+    this.rng = RNG_SEED;
+    return this;
+  }
 
   add(v: number): void {
     if (!Number.isFinite(v) || v < 0) return;
@@ -35,9 +47,26 @@ export class RttReservoir {
   summary(): { p50: number; p95: number; max: number } | undefined {
     const n = Math.min(this.seen, RTT_RESERVOIR_SIZE);
     if (n === 0) return undefined;
-    const sorted = this.samples.slice(0, n).sort();
-    const rank = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))] ?? 0;
-    return { p50: rank(0.5), p95: rank(0.95), max: this.max };
+    scratch.set(n === RTT_RESERVOIR_SIZE ? this.samples : this.samples.subarray(0, n));
+    const sorted = n === RTT_RESERVOIR_SIZE ? scratch.sort() : scratch.subarray(0, n).sort();
+    return { p50: rankOf(sorted, n, 0.5), p95: rankOf(sorted, n, 0.95), max: this.max };
+  }
+}
+
+/** Nearest-rank percentile of n sorted samples. */
+function rankOf(sorted: Float64Array, n: number, p: number): number {
+  return sorted[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))] ?? 0;
+}
+
+/** Reservoirs of closed windows, handed out again reset (bounded: a window with many series does not pin memory). */
+export class RttPool {
+  private readonly free: RttReservoir[] = [];
+  constructor(private readonly max = 4096) {}
+  take(): RttReservoir {
+    return this.free.pop()?.reset() ?? new RttReservoir();
+  }
+  give(r: RttReservoir): void {
+    if (this.free.length < this.max) this.free.push(r);
   }
 }
 
