@@ -78,10 +78,11 @@ export class SensorService {
       log: (m) => log.warn(m),
     });
     const sensor = this.sensor;
+    const assets = loaded.inventory !== undefined ? sensor.detection.inventory.importSnapshot(loaded.inventory) : 0;
     this.pipeline = new Pipeline({ dissectors, onEvent: (e) => sensor.onEvent(e), counters: this.counters });
     sensor.attach(this.pipeline);
     const how = loaded.baseline === undefined ? "no baseline: learning" : resume ? "baseline saved while learning: learning resumes" : "baseline loaded: detecting";
-    log.info(`state: ${how}`, { state_dir: config.stateDir, learn_seconds: config.learnSeconds, learned_seconds: loaded.baseline?.learn.learnedSeconds ?? 0 });
+    log.info(`state: ${how}`, { state_dir: config.stateDir, learn_seconds: config.learnSeconds, learned_seconds: loaded.baseline?.learn.learnedSeconds ?? 0, assets_loaded: assets });
   }
 
   /** Starts every capture (rejects when one cannot start: bad interface, filter or missing tcpdump) and the timers. */

@@ -1,7 +1,7 @@
 // The service's state folder (issue 5 §1, §4, §5), default /var/lib/otwatch:
 //   baseline.json    the learned baseline (BaselineStore: atomic temp+fsync+rename; a corrupt one goes to .corrupt)
 //   state.json       {mode, learned_seconds, saved_at}: whether the baseline was saved while learning or detecting
-//   inventory.json   the asset inventory (for inspection and backups; rebuilt from traffic after a restart)
+//   inventory.json   the asset inventory (loaded at start: the service goes on from the assets it knew)
 //   anomalies.jsonl  anomaly history and acknowledgements (the API's)
 //   spool/influx, spool/mqtt   the sinks' persistent spools
 // Everything is written atomically with owner-only/group-read permissions (umask 027 set by the service).
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { BaselineStore, writeFileAtomic, type Baseline } from "../../src/detect/baseline-store.ts";
 import type { Mode } from "../../src/detect/types.ts";
+import { parseInventoryFile, type SavedAsset } from "../../src/assets/inventory-file.ts";
 
 const stateSchema = z.object({ mode: z.enum(["learning", "detecting"]), learned_seconds: z.number().min(0), saved_at: z.string() });
 export type SavedState = z.infer<typeof stateSchema>;
@@ -18,6 +19,8 @@ export type SavedState = z.infer<typeof stateSchema>;
 export interface LoadedState {
   baseline: Baseline | undefined;
   mode: Mode | undefined;
+  /** The saved asset inventory (validated), if there is a usable one. */
+  inventory: SavedAsset[] | undefined;
   /** Problems found (corrupt files moved aside or ignored): each is a warning for the log. */
   warnings: string[];
 }
@@ -48,7 +51,13 @@ export class StateDir {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") warnings.push(`${this.statePath} is unreadable, ignored (mode taken from the baseline: detecting when there is one)`);
     }
-    return { baseline, mode: baseline ? mode : undefined, warnings };
+    let inventory: SavedAsset[] | undefined;
+    try {
+      inventory = parseInventoryFile(readFileSync(this.inventoryPath, "utf8"));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") warnings.push(`${this.inventoryPath} is unusable, ignored: the asset inventory is rebuilt from traffic (${(err instanceof Error ? err.message : String(err)).split("\n")[0]})`);
+    }
+    return { baseline, mode: baseline ? mode : undefined, inventory, warnings };
   }
 
   save(baseline: Baseline, mode: Mode, inventoryJson: string): void {

@@ -11,6 +11,7 @@ import { isGroupAddress, parseIpv4 } from "../detect/ip.ts";
 import { flowFacts } from "../detect/network-model.ts";
 import type { ZoneInfo } from "../detect/types.ts";
 import { fallbackZone } from "../detect/zones.ts";
+import type { SavedAsset } from "./inventory-file.ts";
 import { vendorOf } from "./oui.ts";
 
 /** Bounds: assets, MACs/services/endpoints per asset, pending destination MACs, length of any text kept. */
@@ -207,6 +208,35 @@ export class AssetInventory {
   /** Every asset, IPv4 in numeric order then IPv6. */
   snapshot(): AssetRecord[] {
     return [...this.assets.values()].sort(compareIp).map((a) => this.record(a));
+  }
+
+  /**
+   * Restores assets from a saved snapshot (inventory-file.ts parses and validates it): after a restart the inventory
+   * goes on from what it knew. An asset already known is merged (earliest first seen, latest last seen, sets joined);
+   * bounds hold (MAX_ASSETS, MAX_PER_ASSET). Returns the number of assets restored.
+   */
+  importSnapshot(records: readonly SavedAsset[]): number {
+    let n = 0;
+    for (const r of records) {
+      const first = Date.parse(r.first_seen) / 1000;
+      const a = this.touch(r.ip, first, undefined);
+      if (!a) continue;
+      n++;
+      this.touch(r.ip, Date.parse(r.last_seen) / 1000, undefined);
+      for (const m of r.macs) this.addMac(a, m.mac);
+      for (const role of r.roles) a.roles.add(role);
+      for (const svc of r.services) addBounded(a.services, svc);
+      if (r.modbus) {
+        for (const u of r.modbus.client_units) addBounded(a.modbusClientUnits, u);
+        for (const u of r.modbus.server_units) addBounded(a.modbusServerUnits, u);
+        for (const [k, v] of Object.entries(r.modbus.device_id)) if (a.deviceId.size < MAX_PER_ASSET || a.deviceId.has(k)) a.deviceId.set(k, clip(v));
+      }
+      if (r.opcua) {
+        setDesc(a, r.opcua.application_uri ?? undefined, r.opcua.product_uri ?? undefined, r.opcua.application_name ?? undefined);
+        for (const u of r.opcua.endpoint_urls) addBounded(a.opcua.endpointUrls, clip(u));
+      }
+    }
+    return n;
   }
 
   /** The snapshot as pretty JSON with sorted keys (stable for golden files and diffs). */
