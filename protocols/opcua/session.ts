@@ -182,6 +182,8 @@ export class OpcuaSession implements ProtocolSession {
         ctx.count(`opcua.${a.reason}`);
       } else if (a.kind === "aborted") {
         ctx.count("opcua.chunk.aborted");
+      } else if (a.kind === "skipped") {
+        ctx.count("opcua.chunk.skipped");
       }
       if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
       return;

@@ -106,6 +106,10 @@ describe("ChunkAssembler", () => {
     expect([held, a.bytes, a.size]).toEqual([30, 30, 1]);
     expect(a.add(0, 3, "C", b(80), budget)).toEqual({ kind: "dropped", reason: "budget" });
     expect(a.add(0, 2, "F", b(5), budget).kind).toBe("complete");
+    // The rest of a dropped message is skipped up to its final chunk, then the request id starts afresh.
+    expect(a.add(0, 1, "C", b(1), budget).kind).toBe("skipped");
+    expect(a.add(0, 1, "F", b(1), budget).kind).toBe("skipped");
+    expect(a.add(0, 1, "F", b(2), budget)).toEqual({ kind: "complete", body: b(2) });
     a.add(1, 4, "C", b(10), budget);
     a.reset(1, budget);
     expect(held).toBe(0);

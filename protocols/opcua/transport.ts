@@ -114,6 +114,8 @@ export type AssemblyResult =
   | { readonly kind: "complete"; readonly body: Uint8Array }
   | { readonly kind: "pending" }
   | { readonly kind: "aborted" }
+  /** A chunk of a message dropped earlier: ignored up to and including its final or abort chunk. */
+  | { readonly kind: "skipped" }
   | { readonly kind: "dropped"; readonly reason: "too-many-chunks" | "message-too-large" | "too-many-assemblies" | "budget" };
 
 /** Where copied chunk bodies are accounted: the session's context (pipeline-wide session budget). */
@@ -128,7 +130,7 @@ interface Assembly {
 
 const PENDING: AssemblyResult = { kind: "pending" };
 const ABORTED: AssemblyResult = { kind: "aborted" };
-const DROPPED_BUDGET: AssemblyResult = { kind: "dropped", reason: "budget" };
+const SKIPPED: AssemblyResult = { kind: "skipped" };
 
 /**
  * Puts message bodies back together from chunks (Part 6 §6.7.2.2: 'C' intermediate, 'F' final, 'A' abort) per
@@ -136,15 +138,22 @@ const DROPPED_BUDGET: AssemblyResult = { kind: "dropped", reason: "budget" };
  * they must outlive the segment they came in. Bounded by OPCUA_MAX_CHUNKS, OPCUA_MAX_MESSAGE_BYTES, OPCUA_MAX_ASSEMBLIES
  * and OPCUA_MAX_ASSEMBLY_BYTES (all partial messages of the flow together); an abort chunk discards what was collected.
  * Every copied byte is also reserved from `budget` (the pipeline-wide session budget): when it says no, the message being
- * assembled is dropped (`budget`), so all flows together stay bounded, not just each one.
+ * assembled is dropped (`budget`), so all flows together stay bounded, not just each one. The rest of a dropped message
+ * is skipped up to its final or abort chunk (not assembled again from its middle into a body that cannot decode).
  */
 export class ChunkAssembler {
   private readonly open = new Map<number, Assembly>();
   /** Bytes held by all partial messages (bounded by OPCUA_MAX_ASSEMBLY_BYTES). */
   private held = 0;
+  /** Keys of messages dropped while being assembled whose final or abort chunk has not come yet (bounded). */
+  private readonly dropped = new Set<number>();
 
   add(dir: 0 | 1, requestId: number, chunk: ChunkType, body: Uint8Array, budget: AssemblyBudget = UNLIMITED): AssemblyResult {
     const key = requestId * 2 + dir;
+    if (this.dropped.size > 0 && this.dropped.has(key)) {
+      if (chunk !== "C") this.dropped.delete(key);
+      return SKIPPED;
+    }
     const a = this.open.get(key);
     if (chunk === "A") {
       this.drop(key, a, budget);
@@ -152,25 +161,25 @@ export class ChunkAssembler {
     }
     if (a === undefined) {
       if (chunk === "F") return { kind: "complete", body };
-      if (this.open.size >= OPCUA_MAX_ASSEMBLIES) return { kind: "dropped", reason: "too-many-assemblies" };
-      if (this.held + body.length > OPCUA_MAX_ASSEMBLY_BYTES) return { kind: "dropped", reason: "message-too-large" };
-      if (!budget.reserve(body.length)) return DROPPED_BUDGET;
+      if (this.open.size >= OPCUA_MAX_ASSEMBLIES) return this.giveUp(key, chunk, "too-many-assemblies");
+      if (this.held + body.length > OPCUA_MAX_ASSEMBLY_BYTES) return this.giveUp(key, chunk, "message-too-large");
+      if (!budget.reserve(body.length)) return this.giveUp(key, chunk, "budget");
       this.open.set(key, { parts: [body.slice()], bytes: body.length });
       this.held += body.length;
       return PENDING;
     }
     if (a.parts.length + 1 > OPCUA_MAX_CHUNKS) {
       this.drop(key, a, budget);
-      return { kind: "dropped", reason: "too-many-chunks" };
+      return this.giveUp(key, chunk, "too-many-chunks");
     }
     if (a.bytes + body.length > OPCUA_MAX_MESSAGE_BYTES || this.held + body.length > OPCUA_MAX_ASSEMBLY_BYTES) {
       this.drop(key, a, budget);
-      return { kind: "dropped", reason: "message-too-large" };
+      return this.giveUp(key, chunk, "message-too-large");
     }
     if (chunk === "C") {
       if (!budget.reserve(body.length)) {
         this.drop(key, a, budget);
-        return DROPPED_BUDGET;
+        return this.giveUp(key, chunk, "budget");
       }
       a.parts.push(body.slice());
       a.bytes += body.length;
@@ -188,6 +197,16 @@ export class ChunkAssembler {
     return { kind: "complete", body: out };
   }
 
+  /** The message of `key` is dropped; when more of it is to come (an intermediate chunk), its rest will be skipped. */
+  private giveUp(key: number, chunk: ChunkType, reason: "too-many-chunks" | "message-too-large" | "too-many-assemblies" | "budget"):
+    AssemblyResult {
+    if (chunk === "C") {
+      if (this.dropped.size >= OPCUA_MAX_ASSEMBLIES) this.dropped.clear();
+      this.dropped.add(key);
+    }
+    return { kind: "dropped", reason };
+  }
+
   private drop(key: number, a: Assembly | undefined, budget: AssemblyBudget): void {
     if (a === undefined) return;
     this.open.delete(key);
@@ -198,6 +217,7 @@ export class ChunkAssembler {
   /** Forget partial messages of a direction (after a gap the rest of them cannot be trusted). */
   reset(dir: 0 | 1, budget: AssemblyBudget = UNLIMITED): void {
     for (const [k, a] of [...this.open]) if (k % 2 === dir) this.drop(k, a, budget);
+    for (const k of [...this.dropped]) if (k % 2 === dir) this.dropped.delete(k);
   }
 
   /** Bytes held by partial messages. */
