@@ -23,12 +23,18 @@ interface Acc {
   rtt: RttReservoir;
 }
 
+interface FlowSlot {
+  readonly src: string;
+  readonly dst: string;
+  readonly byCode: Map<number, Acc>;
+}
+
 export function createModbusMetrics(): MetricContributor {
   let accs = new Map<string, Acc>();
   const pool = new RttPool();
-  /** This window's client → server → unit·128+fc → accumulator, for channels the tag limiter keeps as they are (their
-   * limit() has no effect left), so a transaction builds no tag or key string. Emptied with the window. */
-  let fast = new Map<string, Map<string, Map<number, Acc>>>();
+  /** This window's flow id → (client, server) → unit·128+fc → accumulator, for channels the tag limiter keeps as they
+   * are (their limit() has no effect left), so a transaction builds no tag or key string. Emptied with the window. */
+  let fast = new Map<string, FlowSlot>();
 
   function slowAcc(e: ModbusTransactionEvent, fc: number, ctx: ContributorContext): Acc {
     const text = `${e.src}→${e.dst}/${e.unit}`;
@@ -51,11 +57,9 @@ export function createModbusMetrics(): MetricContributor {
       accs.set(key, acc);
     }
     if (channel === text) {
-      let byServer = fast.get(e.src);
-      if (byServer === undefined) fast.set(e.src, (byServer = new Map()));
-      let byCode = byServer.get(e.dst);
-      if (byCode === undefined) byServer.set(e.dst, (byCode = new Map()));
-      byCode.set(e.unit * 128 + fc, acc);
+      let slot = fast.get(e.flow);
+      if (slot === undefined || slot.src !== e.src || slot.dst !== e.dst) fast.set(e.flow, (slot = { src: e.src, dst: e.dst, byCode: new Map() }));
+      slot.byCode.set(e.unit * 128 + fc, acc);
     }
     return acc;
   }
@@ -66,7 +70,8 @@ export function createModbusMetrics(): MetricContributor {
       if (event.type !== "modbus") return;
       const e = event as ModbusTransactionEvent;
       const fc = e.fc & 0x7f;
-      const acc = fast.get(e.src)?.get(e.dst)?.get(e.unit * 128 + fc) ?? slowAcc(e, fc, ctx);
+      const slot = fast.get(e.flow);
+      const acc = (slot !== undefined && slot.src === e.src && slot.dst === e.dst ? slot.byCode.get(e.unit * 128 + fc) : undefined) ?? slowAcc(e, fc, ctx);
       if (e.status === "unsolicited") acc.unsolicited++;
       else {
         acc.requests++;
