@@ -48,11 +48,17 @@ function oldest<T>(table: Map<T, unknown> | Set<T>): IteratorResult<T> {
 
 /** Inserts into a Map, evicting the oldest entry when the limit is reached (Maps iterate in insertion order). */
 export function setBounded<K, V>(m: Map<K, V>, key: K, value: V, max: number): void {
-  if (m.size >= max && !m.has(key)) {
-    const o = oldest(m);
-    if (!o.done) m.delete(o.value);
-  }
+  if (m.size >= max && !m.has(key)) evictOldest(m);
   m.set(key, value);
+}
+
+/** Removes the oldest entry of a Map (through its eviction cursor) and returns its value, so a caller can release it. */
+export function evictOldest<K, V>(m: Map<K, V>): V | undefined {
+  const o = oldest(m);
+  if (o.done) return undefined;
+  const v = m.get(o.value);
+  m.delete(o.value);
+  return v;
 }
 
 export function addBounded<T>(s: Set<T>, value: T, max: number): void {

@@ -13,7 +13,7 @@ import type { EventBase, FlowEndEvent, FlowStartEvent } from "../../core/types.t
 import type { ConduitConfig } from "../../config/site.ts";
 import { serviceMatches } from "../services.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft, ZoneInfo } from "../types.ts";
-import { addBounded, carriedClientPayload, formatSeconds, isFlowEnd, isFlowStart, isInternet, isItOrInternet, isOt, isOtOrDmz, numberMap, setBounded, sortedList, sortedRecord, stringList } from "./common.ts";
+import { addBounded, carriedClientPayload, evictOldest, formatSeconds, isFlowEnd, isFlowStart, isInternet, isItOrInternet, isOt, isOtOrDmz, numberMap, setBounded, sortedList, sortedRecord, stringList } from "./common.ts";
 
 interface RemoteService {
   readonly name: string;
@@ -49,6 +49,9 @@ export const LATERAL_MAX_LEARNED = 200_000;
 /** Seconds after which a remote-admin flow that has not ended counts as a session (SYN-only flows end before). */
 export const LATERAL_CONFIRM_S = 45;
 export const LATERAL_MAX_OPEN = 50_000;
+/** Distinct (client, server, port) attempt counters per source window, and in all windows together (~100 bytes each). */
+export const LATERAL_MAX_ATTEMPTS_PER_WINDOW = 4096;
+export const LATERAL_MAX_TOTAL_ATTEMPTS = 262_144;
 
 const modelSchema = z.object({ version: z.literal(1), served: stringList, used: stringList, crossings: stringList, pairs: stringList, brute: numberMap });
 
@@ -90,6 +93,11 @@ export class LateralAnalyzer implements Analyzer {
   private readonly firedLong = new Set<string>();
   private readonly pending = new Map<string, PendingSession>();
   private lastSweep = 0;
+  /** Attempt counters held by all windows (bounded by LATERAL_MAX_TOTAL_ATTEMPTS). */
+  private heldAttempts = 0;
+  private lastWindowSweep = Number.NEGATIVE_INFINITY;
+  /** Attempts not counted because LATERAL_MAX_TOTAL_ATTEMPTS was reached. */
+  dropped = 0;
 
   constructor(opts: LateralOptions = {}) {
     this.conduits = opts.conduits ?? [];
@@ -180,8 +188,17 @@ export class LateralAnalyzer implements Analyzer {
     if (!short) return out;
     const key = `${e.src}|${e.dst}|${e.dport}`;
     const w = this.window(e.src, e.startTs);
-    const n = (w.attempts.get(key) ?? 0) + 1;
-    setBounded(w.attempts, key, n, 4096);
+    const known = w.attempts.get(key);
+    if (known === undefined && w.attempts.size < LATERAL_MAX_ATTEMPTS_PER_WINDOW) {
+      if (this.heldAttempts >= LATERAL_MAX_TOTAL_ATTEMPTS) this.sweepWindows(e.ts);
+      if (this.heldAttempts >= LATERAL_MAX_TOTAL_ATTEMPTS) {
+        this.dropped++;
+        return out;
+      }
+      this.heldAttempts++;
+    }
+    const n = (known ?? 0) + 1;
+    setBounded(w.attempts, key, n, LATERAL_MAX_ATTEMPTS_PER_WINDOW);
     if (ctx.mode === "learning") {
       if (n > (this.bruteMax.get(key) ?? 0) && this.bruteMax.size < LATERAL_MAX_LEARNED) this.bruteMax.set(key, n);
       return out;
@@ -252,14 +269,28 @@ export class LateralAnalyzer implements Analyzer {
   private window(src: string, ts: number): SourceWindow {
     let w = this.windows.get(src);
     if (w === undefined || ts - w.start >= LATERAL_WINDOW_S) {
+      if (w !== undefined) this.heldAttempts -= w.attempts.size;
+      else if (this.windows.size >= LATERAL_MAX_OPEN) this.heldAttempts -= evictOldest(this.windows)?.attempts.size ?? 0;
       w = { start: ts, fired: 0, attempts: new Map(), firedBrute: new Set() };
-      setBounded(this.windows, src, w, LATERAL_MAX_OPEN);
+      this.windows.set(src, w);
     }
     return w;
   }
 
+  /** Attempt budget full: windows that expired (quiet sources) are dropped, at most once a minute of packet time. */
+  private sweepWindows(ts: number): void {
+    if (ts - this.lastWindowSweep < 60) return;
+    this.lastWindowSweep = ts;
+    for (const [src, w] of this.windows) {
+      if (ts - w.start < LATERAL_WINDOW_S) continue;
+      this.heldAttempts -= w.attempts.size;
+      this.windows.delete(src);
+    }
+  }
+
   endLearning(_ctx: AnalyzerContext): void {
     this.windows.clear();
+    this.heldAttempts = 0;
   }
 
   exportModel(): unknown {

@@ -2,8 +2,9 @@
 // learning, a monitoring poller, browsing and normal plant traffic stay quiet.
 import { describe, expect, it } from "vitest";
 import type { EventBase } from "../../core/types.ts";
-import { ScanAnalyzer } from "./scan.ts";
-import { T0, arpRequest, busyItTraffic, connection, drive, plantNormalTraffic } from "./test-kit.ts";
+import type { AnalyzerContext } from "../types.ts";
+import { SCAN_MAX_TARGETS_PER_WINDOW, SCAN_MAX_TOTAL_TARGETS, SCAN_WINDOW_S, ScanAnalyzer } from "./scan.ts";
+import { T0, arpRequest, busyItTraffic, connection, drive, plantNormalTraffic, zoneOf } from "./test-kit.ts";
 
 const LEARN = T0 + 3600;
 const PORTS = [21, 22, 23, 80, 102, 135, 139, 443, 445, 502, 1911, 2404, 3389, 4840, 20000, 44818];
@@ -85,5 +86,33 @@ describe("ScanAnalyzer", () => {
 
   it("stays quiet on busy IT traffic and on normal plant traffic", () => {
     expect(drive(new ScanAnalyzer(), [...busyItTraffic(T0, T0 + 2 * 3600), ...plantNormal(T0, T0 + 2 * 3600), ...plantNormalTraffic(T0, T0 + 2 * 3600)], LEARN)).toEqual([]);
+  });
+
+  it("bounds the targets of all windows together, and a scanner after the flood's windows expired is still reported", () => {
+    const a = new ScanAnalyzer();
+    const ctx: { -readonly [K in keyof AnalyzerContext]: AnalyzerContext[K] } = { mode: "detecting", ts: LEARN, zoneOf: (ip) => zoneOf(ip), learnedSeconds: 3600, learnSeconds: 3600 };
+    // One flow.end reused (300 k probes): only the scanner, target and time change.
+    const [, end] = connection({ ts: LEARN, src: "", dst: "", dport: 0, duration: 30, established: false, bytesToServer: 0, bytesToClient: 0 });
+    const probe = (src: string, dst: string, dport: number, ts: number): ReturnType<ScanAnalyzer["observe"]> => {
+      Object.assign(end, { src, dst, dport, ts: ts + 30, startTs: ts });
+      ctx.ts = end.ts;
+      return a.observe(end, ctx);
+    };
+    // More scanners at full rate than the budget holds: each fills its window until the total is reached.
+    const scanners = Math.ceil(SCAN_MAX_TOTAL_TARGETS / SCAN_MAX_TARGETS_PER_WINDOW) + 4;
+    const fired = new Set<string>();
+    for (let s = 0; s < scanners; s++) {
+      for (let i = 0; i < SCAN_MAX_TARGETS_PER_WINDOW; i++) {
+        for (const d of probe(`10.10.9.${s + 1}`, `10.10.${i >> 8}.${i & 255}`, 1 + (i % 7), LEARN + s) ?? []) fired.add(d.src);
+      }
+    }
+    expect(a.dropped).toBeGreaterThan(0);
+    expect(a.dropped).toBe(scanners * SCAN_MAX_TARGETS_PER_WINDOW - SCAN_MAX_TOTAL_TARGETS);
+    expect(fired.size).toBe(SCAN_MAX_TOTAL_TARGETS / SCAN_MAX_TARGETS_PER_WINDOW);
+    // The flood stops; a window later a new scanner is seen again (the quiet windows gave their targets back).
+    const later = LEARN + SCAN_WINDOW_S + 120;
+    const drafts = PORTS.flatMap((p, i) => probe("10.20.0.30", "192.168.20.11", p, later + i) ?? []);
+    expect(drafts.map((d) => [d.kind, d.src])).toEqual([["net.port-scan", "10.20.0.30"]]);
+    expect(a.dropped).toBe(scanners * SCAN_MAX_TARGETS_PER_WINDOW - SCAN_MAX_TOTAL_TARGETS);
   });
 });

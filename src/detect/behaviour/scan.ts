@@ -10,7 +10,8 @@
 import { z } from "zod";
 import type { EventBase, FlowEndEvent } from "../../core/types.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft } from "../types.ts";
-import { addBounded, carriedClientPayload, isArp, isGroupAddress, isFlowEnd, isFlowStart, isOt, numberMap, setBounded, sortedRecord } from "./common.ts";
+import type { Counters } from "../../core/counters.ts";
+import { addBounded, carriedClientPayload, evictOldest, isArp, isGroupAddress, isFlowEnd, isFlowStart, isOt, numberMap, sortedRecord } from "./common.ts";
 
 export const SCAN_WINDOW_S = 600;
 /** Distinct hosts probed on one port (horizontal), ports probed on one host (vertical), half-open targets (sweep). */
@@ -24,6 +25,11 @@ export const SCAN_LEARNED_FACTOR = 2;
 export const SCAN_MAX_LEARNED_TARGETS = 300_000;
 export const SCAN_MAX_SOURCES = 10_000;
 export const SCAN_MAX_TARGETS_PER_WINDOW = 8192;
+/**
+ * Targets (and ARP targets) held by all open windows together: SCAN_MAX_SOURCES × SCAN_MAX_TARGETS_PER_WINDOW would be
+ * 80 M entries. About 150 bytes each (key, per-port and per-host entries), so this bounds the windows near 40 MB.
+ */
+export const SCAN_MAX_TOTAL_TARGETS = 262_144;
 
 const modelSchema = z.object({
   version: z.literal(1),
@@ -68,6 +74,25 @@ export class ScanAnalyzer implements Analyzer {
   private maxHalfOpen = new Map<string, number>();
   private maxArp = new Map<string, number>();
   private readonly windows = new Map<string, ScanWindow>();
+  /** Targets held by all windows (bounded by SCAN_MAX_TOTAL_TARGETS). */
+  private heldTargets = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+  /** Targets not recorded because SCAN_MAX_TOTAL_TARGETS was reached (also counted as `detect.scan.dropped.targets`). */
+  dropped = 0;
+
+  constructor(private readonly counters?: Counters) {}
+
+  /** Room for one more target in all windows together; counts the drop when there is none. */
+  private room(ts: number): boolean {
+    if (this.heldTargets >= SCAN_MAX_TOTAL_TARGETS) this.sweep(ts);
+    if (this.heldTargets < SCAN_MAX_TOTAL_TARGETS) {
+      this.heldTargets++;
+      return true;
+    }
+    this.dropped++;
+    this.counters?.add("detect.scan.dropped.targets");
+    return false;
+  }
 
   observe(e: EventBase, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
     const learning = ctx.mode === "learning";
@@ -83,7 +108,7 @@ export class ScanAnalyzer implements Analyzer {
     if (!learning && this.learnedTargets.has(`${e.src}|${e.dst}|${e.dport}`)) return undefined;
     const w = this.window(e.src, e.ts);
     const target = `${e.dst}|${e.dport}`;
-    if (w.targets.has(target) || w.targets.size >= SCAN_MAX_TARGETS_PER_WINDOW) return undefined;
+    if (w.targets.has(target) || w.targets.size >= SCAN_MAX_TARGETS_PER_WINDOW || !this.room(e.ts)) return undefined;
     w.targets.add(target);
     let hosts = w.perPort.get(e.dport);
     if (hosts === undefined) w.perPort.set(e.dport, (hosts = new Set()));
@@ -114,7 +139,7 @@ export class ScanAnalyzer implements Analyzer {
   private onArp(op: number, sender: string, target: string, ts: number, learning: boolean, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
     if (op !== 1 || sender === target || sender === "0.0.0.0" || sender === "") return undefined;
     const w = this.window(sender, ts);
-    if (w.arpTargets.size < SCAN_MAX_TARGETS_PER_WINDOW) w.arpTargets.add(target);
+    if (w.arpTargets.size < SCAN_MAX_TARGETS_PER_WINDOW && !w.arpTargets.has(target) && this.room(ts)) w.arpTargets.add(target);
     if (learning) {
       bumpMax(this.maxArp, sender, w.arpTargets.size);
       return undefined;
@@ -173,14 +198,35 @@ export class ScanAnalyzer implements Analyzer {
   private window(src: string, ts: number): ScanWindow {
     let w = this.windows.get(src);
     if (w === undefined || ts - w.start >= SCAN_WINDOW_S) {
+      if (w !== undefined) this.release(w);
+      else if (this.windows.size >= SCAN_MAX_SOURCES) this.release(evictOldest(this.windows));
       w = newWindow(ts, w?.firedUntil ?? 0, w?.arpFiredUntil ?? 0);
-      setBounded(this.windows, src, w, SCAN_MAX_SOURCES);
+      this.windows.set(src, w);
     }
     return w;
   }
 
+  /**
+   * Budget full: windows that expired (their sources went quiet) still hold targets; they are dropped, at most once a
+   * minute of packet time. A source that comes back gets a fresh window, as it would have (its fired-until is past).
+   */
+  private sweep(ts: number): void {
+    if (ts - this.lastSweep < 60) return;
+    this.lastSweep = ts;
+    for (const [src, w] of this.windows) {
+      if (ts - w.start < SCAN_WINDOW_S) continue;
+      this.release(w);
+      this.windows.delete(src);
+    }
+  }
+
+  private release(w: ScanWindow | undefined): void {
+    if (w !== undefined) this.heldTargets -= w.targets.size + w.arpTargets.size;
+  }
+
   endLearning(_ctx: AnalyzerContext): void {
     this.windows.clear();
+    this.heldTargets = 0;
   }
 
   exportModel(): unknown {
