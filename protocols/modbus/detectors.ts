@@ -51,6 +51,13 @@ interface Runtime {
   sweepingUntil: number;
 }
 
+/** The channels of one flow (its client and server kept to check that an event matches). */
+interface FlowRefs {
+  readonly src: string;
+  readonly dst: string;
+  readonly byUnit: Map<number, ChannelRef>;
+}
+
 /** What one (client, server, unit) resolves to while detecting: found once, then reused for every transaction. */
 interface ChannelRef {
   readonly key: string;
@@ -64,9 +71,10 @@ export function createModbusAnalyzer(): Analyzer {
   const runtime = new Map<string, Runtime>();
   const units = new Map<string, DistinctWindow>();
   let frozen = false;
-  /** client → server → unit → resolved channel (no key string built per transaction). Dropped whenever the baseline's
-   * channels or the runtime map may have changed (learning, import, accept); bounded by MAX_RUNTIME_CHANNELS entries. */
-  let refs = new Map<string, Map<string, Map<number, ChannelRef>>>();
+  /** flow id → (client, server) → unit → resolved channel (no key string built per transaction). Dropped whenever the
+   * baseline's channels or the runtime map may have changed (learning, import, accept); bounded by MAX_RUNTIME_CHANNELS
+   * entries. */
+  let refs = new Map<string, FlowRefs>();
   let refCount = 0;
   /** No channel can be overdue before this packet time (the lowest loss-of-view deadline when last computed). Lowered
    * to -Infinity whenever a deadline may have moved earlier or a channel may have become watched again. */
@@ -89,18 +97,18 @@ export function createModbusAnalyzer(): Analyzer {
   }
 
   function channelRef(e: ModbusTransactionEvent): ChannelRef {
-    if (refCount >= MAX_RUNTIME_CHANNELS) forgetRefs();
-    let byServer = refs.get(e.src);
-    if (byServer === undefined) refs.set(e.src, (byServer = new Map()));
-    let byUnit = byServer.get(e.dst);
-    if (byUnit === undefined) byServer.set(e.dst, (byUnit = new Map()));
-    let ref = byUnit.get(e.unit);
-    if (ref === undefined) {
-      const key = channelKey(e.src, e.dst, e.unit);
-      ref = { key, ch: baseline.channels.get(key), rt: runtimeOf(key) };
-      byUnit.set(e.unit, ref);
-      refCount++;
+    let flow = refs.get(e.flow);
+    let ref = flow !== undefined && flow.src === e.src && flow.dst === e.dst ? flow.byUnit.get(e.unit) : undefined;
+    if (ref !== undefined) return ref;
+    if (refCount >= MAX_RUNTIME_CHANNELS) {
+      forgetRefs();
+      flow = undefined;
     }
+    if (flow === undefined || flow.src !== e.src || flow.dst !== e.dst) refs.set(e.flow, (flow = { src: e.src, dst: e.dst, byUnit: new Map() }));
+    const key = channelKey(e.src, e.dst, e.unit);
+    ref = { key, ch: baseline.channels.get(key), rt: runtimeOf(key) };
+    flow.byUnit.set(e.unit, ref);
+    refCount++;
     return ref;
   }
 
