@@ -28,17 +28,18 @@ const DEVICE_ID_OBJECTS: Record<number, string> = {
 const ANSWERED = new Set(["ok", "exception", "fault", "bad"]);
 const NULL_MACS = new Set(["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"]);
 
+/** Collections are created on first use: most assets of a scan or a spoofed flood only ever have an address. */
 interface AssetState {
   ip: string;
   firstTs: number;
   lastTs: number;
-  macs: Set<string>;
-  roles: Set<string>;
-  services: Set<string>;
-  modbusClientUnits: Set<number>;
-  modbusServerUnits: Set<number>;
-  deviceId: Map<string, string>;
-  opcua: { applicationUri?: string; productUri?: string; applicationName?: string; endpointUrls: Set<string> };
+  macs?: Set<string>;
+  roles?: Set<string>;
+  services?: Set<string>;
+  modbusClientUnits?: Set<number>;
+  modbusServerUnits?: Set<number>;
+  deviceId?: Map<string, string>;
+  opcua?: { applicationUri?: string; productUri?: string; applicationName?: string; endpointUrls?: Set<string> };
 }
 
 /** One asset in the snapshot (JSON, keys sorted on export). */
@@ -92,7 +93,7 @@ export class AssetInventory {
         if (!answered) return;
         const f = flowFacts(e, false);
         const server = f ? this.touch(f.server, e.ts, undefined) : undefined;
-        if (f && server) addBounded(server.services, f.service);
+        if (f && server) addBounded((server.services ??= new Set()), f.service);
         return;
       }
       case "arp": {
@@ -111,21 +112,22 @@ export class AssetInventory {
     const proto = dot < 0 ? event.type : event.type.slice(0, dot);
     const status = (event as { status?: unknown }).status;
     const client = this.touch(event.src, event.ts, undefined);
-    if (client) client.roles.add(`${proto}-client`);
+    if (client) (client.roles ??= new Set()).add(`${proto}-client`);
     const answered = typeof status === "string" ? ANSWERED.has(status) : event.type === "opcua.hello";
     const server = answered ? this.touch(event.dst, event.ts, undefined) : undefined;
-    if (server) server.roles.add(`${proto}-server`);
+    if (server) (server.roles ??= new Set()).add(`${proto}-server`);
 
     if (event.type === "modbus") {
       const e = event as EventBase & { unit?: number; fc?: number; response?: { mei?: number; objects?: readonly { id: number; value: string }[] } };
       if (typeof e.unit === "number") {
-        if (client) addBounded(client.modbusClientUnits, e.unit);
-        if (server) addBounded(server.modbusServerUnits, e.unit);
+        if (client) addBounded((client.modbusClientUnits ??= new Set()), e.unit);
+        if (server) addBounded((server.modbusServerUnits ??= new Set()), e.unit);
       }
       if (server && e.fc === 43 && e.response?.objects) {
+        const deviceId = (server.deviceId ??= new Map());
         for (const o of e.response.objects) {
-          if (server.deviceId.size >= MAX_PER_ASSET && !server.deviceId.has(String(o.id))) break;
-          server.deviceId.set(DEVICE_ID_OBJECTS[o.id] ?? `object_${o.id}`, clip(o.value));
+          if (deviceId.size >= MAX_PER_ASSET && !deviceId.has(String(o.id))) break;
+          deviceId.set(DEVICE_ID_OBJECTS[o.id] ?? `object_${o.id}`, clip(o.value));
         }
       }
     } else if (event.type === "opcua.service") {
@@ -133,16 +135,16 @@ export class AssetInventory {
       if (e.service === "CreateSession" && client && e.request) {
         // CreateSession request: ClientDescription (Part 4 §5.6.2) = the client's application; serverUri = the server's.
         setDesc(client, e.request.clientUri, e.request.productUri, e.request.applicationName);
-        if (server && e.request.serverUri) server.opcua.applicationUri ??= clip(e.request.serverUri);
+        if (server && e.request.serverUri) (server.opcua ??= {}).applicationUri ??= clip(e.request.serverUri);
       }
       if (e.service === "FindServers" && server && e.response) {
         setDesc(server, e.response.serverUri, e.response.productUri, e.response.applicationName);
       }
       const url = e.request?.endpointUrl;
-      if (server && url) addBounded(server.opcua.endpointUrls, clip(url));
+      if (server && url) addBounded(((server.opcua ??= {}).endpointUrls ??= new Set()), clip(url));
     } else if (event.type === "opcua.hello" && server) {
       const url = (event as { endpointUrl?: string }).endpointUrl;
-      if (url) addBounded(server.opcua.endpointUrls, clip(url));
+      if (url) addBounded(((server.opcua ??= {}).endpointUrls ??= new Set()), clip(url));
     }
   }
 
@@ -155,8 +157,7 @@ export class AssetInventory {
         return undefined;
       }
       a = {
-        ip, firstTs: ts, lastTs: ts, macs: new Set(), roles: new Set(), services: new Set(), modbusClientUnits: new Set(),
-        modbusServerUnits: new Set(), deviceId: new Map(), opcua: { endpointUrls: new Set() },
+        ip, firstTs: ts, lastTs: ts,
       };
       this.assets.set(ip, a);
       const pending = this.pendingMac.get(ip);
@@ -173,7 +174,7 @@ export class AssetInventory {
 
   private addMac(a: AssetState | undefined, mac: string): void {
     const m = mac.toLowerCase();
-    if (a && !NULL_MACS.has(m)) addBounded(a.macs, m);
+    if (a && !NULL_MACS.has(m)) addBounded((a.macs ??= new Set()), m);
   }
 
   get(ip: string): AssetRecord | undefined {
@@ -183,23 +184,23 @@ export class AssetInventory {
 
   private record(a: AssetState): AssetRecord {
     const z = this.zones.zoneOf(a.ip);
-    const macs = [...a.macs].sort().map((mac) => ({ mac, vendor: vendorOf(mac) ?? null }));
+    const macs = [...(a.macs ?? [])].sort().map((mac) => ({ mac, vendor: vendorOf(mac) ?? null }));
     const r: AssetRecord = {
       ip: a.ip, macs, vendor: macs.find((m) => m.vendor)?.vendor ?? null, zone: z.name,
       level: Number.isNaN(z.level) ? null : z.level, first_seen: isoTime(a.firstTs), last_seen: isoTime(a.lastTs),
-      roles: [...a.roles].sort(), services: [...a.services].sort(),
+      roles: [...(a.roles ?? [])].sort(), services: [...(a.services ?? [])].sort(),
     };
-    if (a.modbusClientUnits.size || a.modbusServerUnits.size || a.deviceId.size) {
+    if (a.modbusClientUnits?.size || a.modbusServerUnits?.size || a.deviceId?.size) {
       r.modbus = {
-        client_units: [...a.modbusClientUnits].sort((x, y) => x - y), server_units: [...a.modbusServerUnits].sort((x, y) => x - y),
-        device_id: Object.fromEntries([...a.deviceId].sort(([x], [y]) => x.localeCompare(y))),
+        client_units: [...(a.modbusClientUnits ?? [])].sort((x, y) => x - y), server_units: [...(a.modbusServerUnits ?? [])].sort((x, y) => x - y),
+        device_id: Object.fromEntries([...(a.deviceId ?? [])].sort(([x], [y]) => x.localeCompare(y))),
       };
     }
     const o = a.opcua;
-    if (o.applicationUri || o.productUri || o.applicationName || o.endpointUrls.size) {
+    if (o && (o.applicationUri || o.productUri || o.applicationName || o.endpointUrls?.size)) {
       r.opcua = {
         application_uri: o.applicationUri ?? null, product_uri: o.productUri ?? null, application_name: o.applicationName ?? null,
-        endpoint_urls: [...o.endpointUrls].sort(),
+        endpoint_urls: [...(o.endpointUrls ?? [])].sort(),
       };
     }
     return r;
@@ -224,16 +225,17 @@ export class AssetInventory {
       n++;
       this.touch(r.ip, Date.parse(r.last_seen) / 1000, undefined);
       for (const m of r.macs) this.addMac(a, m.mac);
-      for (const role of r.roles) a.roles.add(role);
-      for (const svc of r.services) addBounded(a.services, svc);
+      for (const role of r.roles) (a.roles ??= new Set()).add(role);
+      for (const svc of r.services) addBounded((a.services ??= new Set()), svc);
       if (r.modbus) {
-        for (const u of r.modbus.client_units) addBounded(a.modbusClientUnits, u);
-        for (const u of r.modbus.server_units) addBounded(a.modbusServerUnits, u);
-        for (const [k, v] of Object.entries(r.modbus.device_id)) if (a.deviceId.size < MAX_PER_ASSET || a.deviceId.has(k)) a.deviceId.set(k, clip(v));
+        for (const u of r.modbus.client_units) addBounded((a.modbusClientUnits ??= new Set()), u);
+        for (const u of r.modbus.server_units) addBounded((a.modbusServerUnits ??= new Set()), u);
+        const deviceId = (a.deviceId ??= new Map());
+        for (const [k, v] of Object.entries(r.modbus.device_id)) if (deviceId.size < MAX_PER_ASSET || deviceId.has(k)) deviceId.set(k, clip(v));
       }
       if (r.opcua) {
         setDesc(a, r.opcua.application_uri ?? undefined, r.opcua.product_uri ?? undefined, r.opcua.application_name ?? undefined);
-        for (const u of r.opcua.endpoint_urls) addBounded(a.opcua.endpointUrls, clip(u));
+        for (const u of r.opcua.endpoint_urls) addBounded(((a.opcua ??= {}).endpointUrls ??= new Set()), clip(u));
       }
     }
     return n;
@@ -254,9 +256,10 @@ interface OpcuaDesc {
 }
 
 function setDesc(a: AssetState, uri: string | undefined, product: string | undefined, name: string | undefined): void {
-  if (uri) a.opcua.applicationUri = clip(uri);
-  if (product) a.opcua.productUri = clip(product);
-  if (name) a.opcua.applicationName = clip(name);
+  const o = (a.opcua ??= {});
+  if (uri) o.applicationUri = clip(uri);
+  if (product) o.productUri = clip(product);
+  if (name) o.applicationName = clip(name);
 }
 
 function compareIp(x: { ip: string }, y: { ip: string }): number {
