@@ -1,6 +1,6 @@
 // Address bookkeeping: which table/addresses each function code touches, compact range merging and its cap.
 import { describe, expect, it } from "vitest";
-import { addRange, formatRanges, MODBUS_MAX_RANGES, pollKeyOf, rangesContain, readOf, writesOf, type Ranges } from "./addresses.ts";
+import { addRange, formatRanges, MODBUS_MAX_RANGES, pollKeyOf, pollNumKeyOf, rangesContain, readOf, writesOf, type Ranges } from "./addresses.ts";
 import type { ModbusPdu } from "./events.ts";
 
 const pdu = (fc: number, extra: Partial<ModbusPdu>): ModbusPdu => ({ frame: 1, ts: 0, fc, tid: 1, protocolId: 0, length: 6, unit: 1, ...extra });
@@ -41,5 +41,36 @@ describe("compact ranges", () => {
     for (let i = 0; i < MODBUS_MAX_RANGES + 10; i++) addRange(r, i * 10, i * 10);
     expect(r.length).toBe(MODBUS_MAX_RANGES);
     for (let i = 0; i < MODBUS_MAX_RANGES + 10; i++) expect(rangesContain(r, i * 10)).toBe(true);
+  });
+});
+
+describe("numeric poll keys", () => {
+  it("name the same requests as the text keys: equal numbers exactly for equal texts, -1 exactly when no key", () => {
+    // Deterministic pseudo-random requests over all codes, edge addresses and quantities (clipped, absent, bogus).
+    let x = 12345;
+    const rnd = (n: number): number => ((x = (x * 1103515245 + 12345) >>> 0) % n);
+    const fcs = [1, 2, 3, 4, 5, 6, 15, 16, 22, 23, 43];
+    const addrs = [0, 1, 999, 65534, 65535, 65536, -1, 1.5];
+    const qtys = [undefined, 0, 1, 2, 125, 1999, 2000, 2001, 65535];
+    const byText = new Map<string, number>();
+    const byNum = new Map<number, string>();
+    for (let i = 0; i < 20000; i++) {
+      const fc = fcs[rnd(fcs.length)] as number;
+      const a = rnd(3) === 0 ? (addrs[rnd(addrs.length)] as number) : rnd(65536);
+      const q = rnd(3) === 0 ? qtys[rnd(qtys.length)] : 1 + rnd(2000);
+      const req = pdu(fc, { address: a, quantity: q, readAddress: a, readQuantity: q });
+      const text = pollKeyOf(fc, req);
+      const num = pollNumKeyOf(fc, req);
+      if (text === undefined) {
+        expect(num).toBe(-1);
+        continue;
+      }
+      expect(Number.isSafeInteger(num) && num >= 0 && num < 2 ** 30).toBe(true);
+      expect(byText.get(text) ?? num).toBe(num);
+      expect(byNum.get(num) ?? text).toBe(text);
+      byText.set(text, num);
+      byNum.set(num, text);
+    }
+    expect(byText.size).toBeGreaterThan(1000);
   });
 });

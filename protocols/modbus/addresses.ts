@@ -96,13 +96,18 @@ export function pollKeyOf(fc: number, req: ModbusPdu): string | undefined {
   return r === undefined ? undefined : `${fc}:${r.lo}:${r.hi - r.lo + 1}`;
 }
 
-/** pollKeyOf as one number (no string built per transaction; same key, same number), -1 when not a read. */
+/** Read function codes (1, 2, 3, 4, 23) as 0..4, for pollNumKeyOf. */
+function readIndex(fc: number): number {
+  return fc === 23 ? 4 : fc - 1;
+}
+
+/** pollKeyOf as one small integer (no string built per transaction; same key, same number), -1 when not a read. */
 export function pollNumKeyOf(fc: number, req: ModbusPdu): number {
   if (readTableOf(fc) === undefined) return -1;
   const start = readStartOf(fc, req);
   if (start === undefined) return -1;
-  // fc < 128, start < 65536, quantity <= MODBUS_MAX_ITEMS < 4096: the product stays far below 2^53.
-  return (fc * 0x10000 + start) * 4096 + quantity(fc === 23 ? req.readQuantity : req.quantity, start);
+  // 3 bits of code, 16 of address, 11 of quantity (<= MODBUS_MAX_ITEMS < 2048): below 2^30, a V8 small integer.
+  return ((readIndex(fc) * 0x10000 + start) * 2048) + quantity(fc === 23 ? req.readQuantity : req.quantity, start);
 }
 
 /** Adds [lo, hi] to sorted disjoint ranges, merging overlaps and neighbours; past the cap the closest two merge. */
