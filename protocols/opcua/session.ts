@@ -24,6 +24,8 @@ import { opcuaTracer, traceRecord, type OpcuaTraceRecord } from "./trace.ts";
 import { ChunkAssembler, chunkTypeOf, readError, readHello, readSecureChunk, type Hello, type SecureChunk } from "./transport.ts";
 import { Cursor, DecodeError } from "./types/cursor.ts";
 
+const NO_BYTES = new Uint8Array(0);
+
 interface Pending {
   frame: number;
   ts: number;
@@ -58,7 +60,7 @@ export class OpcuaSession implements ProtocolSession {
   private starved = false;
   private readonly assembler = new ChunkAssembler();
   /** One cursor for every message of the flow (reset per message; nothing keeps it across calls). */
-  private readonly cursor = new Cursor(new Uint8Array(0));
+  private readonly cursor = new Cursor(NO_BYTES);
 
   constructor(private readonly flow: FlowInfo) {}
 

@@ -145,16 +145,18 @@ export class ChunkAssembler {
   private readonly open = new Map<number, Assembly>();
   /** Bytes held by all partial messages (bounded by OPCUA_MAX_ASSEMBLY_BYTES). */
   private held = 0;
-  /** Keys of messages dropped while being assembled whose final or abort chunk has not come yet (bounded). */
-  private readonly dropped = new Set<number>();
+  /** Keys of messages dropped while being assembled whose final or abort chunk has not come yet (bounded; made on
+   * first use, most flows never drop anything). */
+  private dropped: Set<number> | undefined = undefined;
 
   add(dir: 0 | 1, requestId: number, chunk: ChunkType, body: Uint8Array, budget: AssemblyBudget = UNLIMITED): AssemblyResult {
     const key = requestId * 2 + dir;
-    if (this.dropped.size > 0 && this.dropped.has(key)) {
-      if (chunk !== "C") this.dropped.delete(key);
+    const dropped = this.dropped;
+    if (dropped !== undefined && dropped.has(key)) {
+      if (chunk !== "C") dropped.delete(key);
       return SKIPPED;
     }
-    const a = this.open.get(key);
+    const a = this.open.size === 0 ? undefined : this.open.get(key);
     if (chunk === "A") {
       this.drop(key, a, budget);
       return ABORTED;
@@ -201,8 +203,9 @@ export class ChunkAssembler {
   private giveUp(key: number, chunk: ChunkType, reason: "too-many-chunks" | "message-too-large" | "too-many-assemblies" | "budget"):
     AssemblyResult {
     if (chunk === "C") {
-      if (this.dropped.size >= OPCUA_MAX_ASSEMBLIES) this.dropped.clear();
-      this.dropped.add(key);
+      const dropped = (this.dropped ??= new Set());
+      if (dropped.size >= OPCUA_MAX_ASSEMBLIES) dropped.clear();
+      dropped.add(key);
     }
     return { kind: "dropped", reason };
   }
@@ -217,7 +220,8 @@ export class ChunkAssembler {
   /** Forget partial messages of a direction (after a gap the rest of them cannot be trusted). */
   reset(dir: 0 | 1, budget: AssemblyBudget = UNLIMITED): void {
     for (const [k, a] of [...this.open]) if (k % 2 === dir) this.drop(k, a, budget);
-    for (const k of [...this.dropped]) if (k % 2 === dir) this.dropped.delete(k);
+    const dropped = this.dropped;
+    if (dropped !== undefined) for (const k of [...dropped]) if (k % 2 === dir) dropped.delete(k);
   }
 
   /** Bytes held by partial messages. */

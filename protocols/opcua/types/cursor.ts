@@ -148,9 +148,13 @@ export class Cursor {
 
   /** DateTime (§5.2.2.5): Int64 count of 100 ns since 1601-01-01; rendered as ISO text, "" for 0/out of range. */
   dateTime(): string {
-    const t = this.i64();
-    if (t <= 0n) return "";
-    const ms = Number(t / 10000n) - 11644473600000;
+    const p = this.need(8);
+    const b = this.bytes;
+    const lo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+    const hi = b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24);
+    if (hi < 0 || (hi === 0 && lo === 0)) return "";
+    // floor(t / 10000) exactly in doubles, no BigInt: 2^32 = 10000 × 429496 + 7296, every term stays below 2^53.
+    const ms = hi * 429496 + Math.floor((hi * 7296 + lo) / 10000) - 11644473600000;
     const d = new Date(ms);
     return Number.isNaN(d.getTime()) ? "" : d.toISOString();
   }
