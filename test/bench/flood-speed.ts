@@ -2,12 +2,12 @@
 // no sinks) under a SYN flood / scan: a Modbus plant is learned for LEARN_SECONDS of packet time, then a few scanners send
 // FLOOD_SYNS unanswered SYNs to many hosts and ports while the plant keeps polling. Prints packets/s, new flows/s (over the
 // whole run and over the flood part alone), peak RSS and live heap after a full GC. Not part of `npm test`:
-//   npx tsx test/bench/flood-speed.ts [syns]
+//   npx tsx test/bench/flood-speed.ts [--zones] [syns]
 //   npx tsx test/bench/flood-speed.ts --write <file.pcap> [syns]   the capture only (for profiling)
 // The measurement runs in a fresh process (--expose-gc) so its peak RSS is its own.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Counters } from "../../src/core/counters.ts";
@@ -16,6 +16,7 @@ import { readCapture } from "../../src/capture/source.ts";
 import { Pipeline } from "../../src/pipeline.ts";
 import { dissectors } from "../../protocols/index.ts";
 import { Sensor } from "../../appliance/sensor.ts";
+import { parseSiteConfig, type SiteConfig } from "../../src/config/site.ts";
 import { ethIpv4Tcp } from "../fixtures/capture-builder.ts";
 import { plantFrames, writeFrames } from "../appliance/modbus-frames.ts";
 
@@ -26,6 +27,17 @@ const SCANNERS = 4;
 /** SYNs per second of packet time during the flood. */
 const FLOOD_RATE = 10_000;
 const T0 = 1_700_000_000;
+/**
+ * With --zones: the plant pairs (10.0.0.0/24) in a control zone, the scanned hosts (10.50.0.0/16) in a cell, the scanners
+ * (10.99.0.0/24) in the enterprise zone: every probe is also an IT→OT flow (zone.it-to-ot, aggregated per pair).
+ */
+const ZONED_SITE = `
+site: flood
+zones:
+  - { name: control, level: 2, cidrs: [10.0.0.0/24] }
+  - { name: cell, level: 1, cidrs: [10.50.0.0/16] }
+  - { name: enterprise, level: 4, cidrs: [10.99.0.0/24] }
+`;
 
 /** Learning and detection plant traffic, and the flood merged into its second part, in time order. */
 function* capture(syns: number): Iterable<{ ts: number; data: Uint8Array }> {
@@ -60,6 +72,8 @@ interface Result {
   packets: number;
   newFlows: number;
   seconds: number;
+  /** CPU seconds (user + system) of the run: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   floodSeconds: number;
   floodPackets: number;
   floodFlows: number;
@@ -69,11 +83,11 @@ interface Result {
   mode: string;
 }
 
-async function measure(file: string): Promise<Result> {
+async function measure(file: string, zoned: boolean): Promise<Result> {
   const counters = new Counters();
   const anomalies: Record<string, number> = {};
   const sensor = new Sensor({
-    site: { site: "flood", zones: [], conduits: [] }, learnSeconds: LEARN_SECONDS, counters,
+    site: zoned ? parseSiteConfig(ZONED_SITE, "flood") : ({ site: "flood", zones: [], conduits: [] } as SiteConfig), learnSeconds: LEARN_SECONDS, counters,
     onAnomaly: (a) => { anomalies[a.kind] = (anomalies[a.kind] ?? 0) + 1; },
   });
   let newFlows = 0;
@@ -92,9 +106,11 @@ async function measure(file: string): Promise<Result> {
   };
   const pipeline = new Pipeline({ dissectors, onEvent, counters });
   sensor.attach(pipeline);
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await readCapture(file, pipeline.handleFrame.bind(pipeline), counters);
   const t1 = process.hrtime.bigint();
+  const cpu = process.cpuUsage(c0);
   (globalThis as { gc?: () => void }).gc?.();
   const live = process.memoryUsage();
   pipeline.finish();
@@ -103,6 +119,7 @@ async function measure(file: string): Promise<Result> {
     packets: pipeline.packets,
     newFlows,
     seconds: Number(t1 - t0) / 1e9,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     floodSeconds: Number(t1 - floodT) / 1e9,
     floodPackets: pipeline.packets - floodPackets0,
     floodFlows: newFlows - floodFlows0,
@@ -117,28 +134,32 @@ const self = fileURLToPath(import.meta.url);
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "--measure") {
-    process.stdout.write(`${JSON.stringify(await measure(argv[1] as string))}\n`);
+    process.stdout.write(`${JSON.stringify(await measure(argv[1] as string, argv[2] === "--zones"))}\n`);
     return;
   }
   if (argv[0] === "--write") {
     await writeFrames(argv[1] as string, capture(argv[2] !== undefined ? Number(argv[2]) : FLOOD_SYNS));
     return;
   }
-  const syns = argv[0] !== undefined ? Number(argv[0]) : FLOOD_SYNS;
+  const zoned = argv.includes("--zones");
+  const rest = argv.filter((a) => a !== "--zones");
+  const syns = rest[0] !== undefined ? Number(rest[0]) : FLOOD_SYNS;
   const dir = mkdtempSync(join(tmpdir(), "otwatch-flood-"));
   try {
     const file = join(dir, "flood.pcap");
     await writeFrames(file, capture(syns));
     const extra = process.env.OTWATCH_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-    const out = execFileSync(process.execPath, [...extra, "--expose-gc", "--import", "tsx", self, "--measure", file], { encoding: "utf8", maxBuffer: 1 << 24 });
+    const out = execFileSync(process.execPath, [...extra, "--expose-gc", "--import", "tsx", self, "--measure", file, ...(zoned ? ["--zones"] : [])], { encoding: "utf8", maxBuffer: 1 << 24 });
     const r = JSON.parse(out.trim().split("\n").pop() as string) as Result;
     const k = (v: number): string => `${Math.round(v / 100) / 10}k`;
     process.stdout.write(
-      `flood-speed: ${r.packets} packets, ${r.newFlows} new flows in ${r.seconds.toFixed(2)} s: ` +
-        `${k(r.packets / r.seconds)} packets/s, ${k(r.newFlows / r.seconds)} new flows/s overall; ` +
+      `flood-speed${zoned ? " (zoned)" : ""}: ${r.packets} packets, ${r.newFlows} new flows in ${r.seconds.toFixed(2)} s: ` +
+        `${k(r.packets / r.seconds)} packets/s, ${k(r.newFlows / r.seconds)} new flows/s overall ` +
+        `(per CPU second: ${k(r.packets / r.cpuSeconds)} packets/s, ${k(r.newFlows / r.cpuSeconds)} new flows/s); ` +
         `flood part ${k(r.floodPackets / r.floodSeconds)} packets/s, ${k(r.floodFlows / r.floodSeconds)} new flows/s; ` +
         `peak RSS ${r.maxRssMb} MB, live heap after GC ${r.liveHeapMb} MB; mode ${r.mode}\n` +
-        `anomalies: ${JSON.stringify(r.anomalies)}\n`,
+        `anomalies: ${JSON.stringify(r.anomalies)}\n` +
+        `machine: ${execFileSync("nproc").toString().trim()} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, Node ${process.versions.node}${extra.length > 0 ? `, ${extra.join(" ")}` : ""}\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
