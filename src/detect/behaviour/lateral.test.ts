@@ -2,7 +2,8 @@
 // hour-long boundary-crossing connections fire; learned RDP to the jump host, monitoring SSH and backups stay quiet.
 import { describe, expect, it } from "vitest";
 import type { EventBase } from "../../core/types.ts";
-import { crossesBoundary, LateralAnalyzer } from "./lateral.ts";
+import type { AnalyzerContext } from "../types.ts";
+import { BRUTE_MIN_ATTEMPTS, crossesBoundary, LATERAL_MAX_ATTEMPTS_PER_WINDOW, LATERAL_MAX_TOTAL_ATTEMPTS, LATERAL_WINDOW_S, LateralAnalyzer } from "./lateral.ts";
 import { T0, busyItTraffic, connection, drive, plantNormalTraffic, zoneOf } from "./test-kit.ts";
 
 const LEARN = T0 + 3600;
@@ -85,5 +86,26 @@ describe("LateralAnalyzer", () => {
     const b = new LateralAnalyzer();
     b.importModel(JSON.parse(JSON.stringify(a.exportModel())));
     expect(drive(b, normal(LEARN, LEARN + 3600), LEARN)).toEqual([]);
+  });
+
+  it("bounds the attempt counters of all windows together, and a brute force after the flood's windows expired still fires", () => {
+    const a = new LateralAnalyzer();
+    const ctx: { -readonly [K in keyof AnalyzerContext]: AnalyzerContext[K] } = { mode: "detecting", ts: LEARN, zoneOf: (ip) => zoneOf(ip), learnedSeconds: 3600, learnSeconds: 3600 };
+    // One refused SSH attempt reused (270 k attempts): only client, server and time change.
+    const [, end] = connection({ ts: LEARN, src: "", dst: "", dport: 22, duration: 0.01, established: false, rejected: true, bytesToServer: 0, bytesToClient: 0 });
+    const attempt = (src: string, dst: string, ts: number): ReturnType<LateralAnalyzer["observe"]> => {
+      Object.assign(end, { src, dst, ts, startTs: ts });
+      ctx.ts = ts;
+      return a.observe(end, ctx);
+    };
+    const sources = LATERAL_MAX_TOTAL_ATTEMPTS / LATERAL_MAX_ATTEMPTS_PER_WINDOW + 2;
+    for (let s = 0; s < sources; s++) {
+      for (let i = 0; i < LATERAL_MAX_ATTEMPTS_PER_WINDOW; i++) attempt(`10.10.${100 + (s >> 8)}.${s & 255}`, `10.10.${i >> 8}.${i & 255}`, LEARN + s);
+    }
+    expect(a.dropped).toBe(2 * LATERAL_MAX_ATTEMPTS_PER_WINDOW);
+    const later = LEARN + LATERAL_WINDOW_S + 120;
+    const drafts = Array.from({ length: BRUTE_MIN_ATTEMPTS }, (_, i) => attempt("10.10.8.40", "192.168.10.6", later + i) ?? []).flat();
+    expect(drafts.map((d) => `${d.kind} ${d.src} ${d.dst}`)).toEqual(["net.brute-force 10.10.8.40 192.168.10.6"]);
+    expect(a.dropped).toBe(2 * LATERAL_MAX_ATTEMPTS_PER_WINDOW);
   });
 });

@@ -190,7 +190,7 @@ export class LateralAnalyzer implements Analyzer {
     const w = this.window(e.src, e.startTs);
     const known = w.attempts.get(key);
     if (known === undefined && w.attempts.size < LATERAL_MAX_ATTEMPTS_PER_WINDOW) {
-      if (this.heldAttempts >= LATERAL_MAX_TOTAL_ATTEMPTS) this.sweepWindows(e.ts);
+      if (this.heldAttempts >= LATERAL_MAX_TOTAL_ATTEMPTS) this.sweepWindows(e.ts, e.src);
       if (this.heldAttempts >= LATERAL_MAX_TOTAL_ATTEMPTS) {
         this.dropped++;
         return out;
@@ -277,12 +277,15 @@ export class LateralAnalyzer implements Analyzer {
     return w;
   }
 
-  /** Attempt budget full: windows that expired (quiet sources) are dropped, at most once a minute of packet time. */
-  private sweepWindows(ts: number): void {
+  /**
+   * Attempt budget full: windows that expired (quiet sources) are dropped, at most once a minute of packet time; not the
+   * window of `current`, which is being counted into (it is keyed by the flow's start, older than `ts`).
+   */
+  private sweepWindows(ts: number, current: string): void {
     if (ts - this.lastWindowSweep < 60) return;
     this.lastWindowSweep = ts;
     for (const [src, w] of this.windows) {
-      if (ts - w.start < LATERAL_WINDOW_S) continue;
+      if (ts - w.start < LATERAL_WINDOW_S || src === current) continue;
       this.heldAttempts -= w.attempts.size;
       this.windows.delete(src);
     }
