@@ -28,14 +28,37 @@ export interface DecodedMessage {
   skipped: number;
 }
 
-/** `cursor`, when given, is reset and reused (one per session) instead of allocating one per message. */
-export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor): DecodedMessage {
-  const c = cursor ? cursor.reset(body) : new Cursor(body);
-  const m: DecodedMessage = {
+export function newDecodedMessage(): DecodedMessage {
+  return {
     typeId: -1, entry: undefined, kind: "unknown", requestHandle: undefined, serviceResult: undefined, details: undefined,
     openRequest: undefined, openResponse: undefined, malformed: undefined, nodeIds: undefined, statusCodes: undefined,
     skipped: 0,
   };
+}
+
+/**
+ * `cursor` and `out`, when given, are reset and reused (one each per session) instead of allocated per message: the
+ * result is then valid until the next call with the same `out` (what must outlive it — details — is a new object).
+ */
+export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor, out?: DecodedMessage): DecodedMessage {
+  const c = cursor ? cursor.reset(body) : new Cursor(body);
+  let m: DecodedMessage;
+  if (out === undefined) m = newDecodedMessage();
+  else {
+    m = out;
+    m.typeId = -1;
+    m.entry = undefined;
+    m.kind = "unknown";
+    m.requestHandle = undefined;
+    m.serviceResult = undefined;
+    m.details = undefined;
+    m.openRequest = undefined;
+    m.openResponse = undefined;
+    m.malformed = undefined;
+    m.nodeIds = undefined;
+    m.statusCodes = undefined;
+    m.skipped = 0;
+  }
   try {
     m.typeId = readNodeIdNumeric(c);
     if (trace) {

@@ -16,12 +16,14 @@ import type {
   OpcuaChannelEvent, OpcuaErrorEvent, OpcuaHelloEvent, OpcuaSecureMessageEvent, OpcuaSecurityMode, OpcuaServiceDetails,
   OpcuaServiceEvent,
 } from "./events.ts";
-import { decodeMessage, type DecodedMessage } from "./message.ts";
+import { decodeMessage, newDecodedMessage, type DecodedMessage } from "./message.ts";
 import { thumbprint } from "./services/create-session.ts";
 import { SERVICE_FAULT_ID } from "./services/service-fault.ts";
 import { lookupService, serviceName } from "./services/registry.ts";
 import { opcuaTracer, traceRecord, type OpcuaTraceRecord } from "./trace.ts";
-import { ChunkAssembler, chunkTypeOf, readError, readHello, readSecureChunk, type Hello, type SecureChunk } from "./transport.ts";
+import {
+  ChunkAssembler, chunkTypeOf, newSecureChunk, readError, readHello, readSecureChunk, type Hello, type SecureChunk,
+} from "./transport.ts";
 import { Cursor, DecodeError } from "./types/cursor.ts";
 
 const NO_BYTES = new Uint8Array(0);
@@ -61,6 +63,9 @@ export class OpcuaSession implements ProtocolSession {
   private readonly assembler = new ChunkAssembler();
   /** One cursor for every message of the flow (reset per message; nothing keeps it across calls). */
   private readonly cursor = new Cursor(NO_BYTES);
+  /** One decoded-message record for every message of the flow (nothing keeps it across calls; details are new). */
+  private readonly decoded = newDecodedMessage();
+  private readonly chunk = newSecureChunk();
 
   constructor(private readonly flow: FlowInfo) {}
 
@@ -150,9 +155,9 @@ export class OpcuaSession implements ProtocolSession {
     let sc: SecureChunk;
     if (type === "OPN") {
       // The asymmetric header is always clear; with a policy other than None what follows is encrypted.
-      sc = readSecureChunk(pdu, type, false, this.cursor);
+      sc = readSecureChunk(pdu, type, false, this.cursor, this.chunk);
       const policy = sc.policyUri ?? "";
-      if (policy !== SECURITY_POLICY_NONE) sc = readSecureChunk(pdu, type, true, this.cursor);
+      if (policy !== SECURITY_POLICY_NONE) sc = readSecureChunk(pdu, type, true, this.cursor, this.chunk);
       this.policy = policy;
       this.encrypted = policy !== SECURITY_POLICY_NONE;
       if (this.encrypted && this.mode === "None") this.mode = "unknown";
@@ -166,7 +171,7 @@ export class OpcuaSession implements ProtocolSession {
         this.serverCert = tp;
       }
     } else {
-      sc = readSecureChunk(pdu, type, this.encrypted && !this.signedOnly(pdu, type), this.cursor);
+      sc = readSecureChunk(pdu, type, this.encrypted && !this.signedOnly(pdu, type), this.cursor, this.chunk);
     }
     if (sc.channelId !== 0) this.channelId = sc.channelId;
     if (sc.tokenId !== undefined) this.tokenId = sc.tokenId;
@@ -190,7 +195,7 @@ export class OpcuaSession implements ProtocolSession {
       if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
       return;
     }
-    const m = decodeMessage(a.body, tracer !== undefined, this.cursor);
+    const m = decodeMessage(a.body, tracer !== undefined, this.cursor, this.decoded);
     if (m.malformed !== undefined) ctx.weird("malformed", `${type} ${serviceName(m.typeId)}: ${m.malformed}`, dir);
     if (type === "OPN") this.onOpen(dir, m, ctx);
     else if (type === "CLO") this.emitChannel(ctx, "close", undefined, undefined);
@@ -224,10 +229,11 @@ export class OpcuaSession implements ProtocolSession {
       this.emitChannel(ctx, "close", undefined, undefined);
       return;
     }
+    const f = this.flow;
     const ev: OpcuaSecureMessageEvent = {
-      type: "opcua.secure-msg", ts: ctx.ts, frame: ctx.frame, flow: this.flow.id, src: this.flow.client,
-      sport: this.flow.clientPort, dst: this.flow.server, dport: this.flow.serverPort, dir, channelId: sc.channelId, tokenId: sc.tokenId ?? 0,
-      size: sc.size, chunk: sc.chunk, securityMode: this.mode, securityPolicy: this.policy,
+      type: "opcua.secure-msg", ts: ctx.ts, frame: ctx.frame, flow: f.id, src: f.client, sport: f.clientPort, dst: f.server,
+      dport: f.serverPort, dir, channelId: sc.channelId, tokenId: sc.tokenId ?? 0, size: sc.size, chunk: sc.chunk,
+      securityMode: this.mode, securityPolicy: this.policy,
     };
     ctx.emit(ev);
   }

@@ -82,8 +82,10 @@ export function chunkTypeOf(b: number): ChunkType {
 /**
  * Reads the headers of an OPN/MSG/CLO chunk. `encrypted` says whether the sequence header and body are ciphertext
  * (security policy ≠ None for OPN; SignAndEncrypt or unknown mode for MSG/CLO). Throws DecodeError when truncated.
+ * `cursor` and `out`, when given, are reused (one each per session): the result is then valid until the next call.
  */
-export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: boolean, cursor?: Cursor): SecureChunk {
+export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: boolean, cursor?: Cursor, out?: SecureChunk):
+  SecureChunk {
   const c = cursor ? cursor.reset(pdu) : new Cursor(pdu);
   c.skip(3);
   const chunk = chunkTypeOf(c.u8());
@@ -107,7 +109,29 @@ export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: b
     requestId = c.u32();
   }
   const body = pdu.subarray(c.pos);
-  return { type, chunk, size, channelId, policyUri, senderCert, receiverThumbprint, tokenId, sequenceNumber, requestId, body };
+  if (out === undefined) {
+    return { type, chunk, size, channelId, policyUri, senderCert, receiverThumbprint, tokenId, sequenceNumber, requestId, body };
+  }
+  out.type = type;
+  out.chunk = chunk;
+  out.size = size;
+  out.channelId = channelId;
+  out.policyUri = policyUri;
+  out.senderCert = senderCert;
+  out.receiverThumbprint = receiverThumbprint;
+  out.tokenId = tokenId;
+  out.sequenceNumber = sequenceNumber;
+  out.requestId = requestId;
+  out.body = body;
+  return out;
+}
+
+export function newSecureChunk(): SecureChunk {
+  const none = new Uint8Array(0);
+  return {
+    type: "MSG", chunk: "F", size: 0, channelId: 0, policyUri: undefined, senderCert: undefined, receiverThumbprint: undefined,
+    tokenId: undefined, sequenceNumber: undefined, requestId: undefined, body: none,
+  };
 }
 
 export type AssemblyResult =
