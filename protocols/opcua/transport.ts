@@ -126,8 +126,10 @@ export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: b
   return out;
 }
 
+const NO_BODY = new Uint8Array(0);
+
 export function newSecureChunk(): SecureChunk {
-  const none = new Uint8Array(0);
+  const none = NO_BODY;
   return {
     type: "MSG", chunk: "F", size: 0, channelId: 0, policyUri: undefined, senderCert: undefined, receiverThumbprint: undefined,
     tokenId: undefined, sequenceNumber: undefined, requestId: undefined, body: none,
