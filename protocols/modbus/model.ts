@@ -181,7 +181,7 @@ export class ModbusBaseline {
     m.requests++;
     ch.requestWindow.add(e.ts);
     m.peakRequests = Math.max(m.peakRequests, ch.requestWindow.peak);
-    m.functionCodes[String(e.fc)] = (m.functionCodes[String(e.fc)] ?? 0) + 1;
+    m.functionCodes[e.fc] = (m.functionCodes[e.fc] ?? 0) + 1;
     if (e.fc === 8 && Number.isInteger(req.subFunction)) addSorted(m.diagnostics, req.subFunction as number);
     if (e.fc === 43 && Number.isInteger(req.mei)) addSorted(m.meiTypes, req.mei as number);
     const read = readOf(e.fc, req);
@@ -200,16 +200,16 @@ export class ModbusBaseline {
       }
       m.values[vk] = addToRange(m.values[vk], w.value);
     }
-    const pk = pollKeyOf(e.fc, req);
-    if (pk !== undefined) {
-      let t = ch.polls.get(pk);
+    if (pollNumKeyOf(e.fc, req) >= 0) {
+      // Found by its numeric key: the key text is built only for a new tracker.
+      let t = ch.pollOf(e.fc, req);
       if (t === undefined) {
         if (ch.polls.size >= MODBUS_MAX_POLL_KEYS) {
           this.dropped.pollKeys++;
           return;
         }
         t = new PollTracker();
-        ch.addPoll(pk, t);
+        ch.addPoll(pollKeyOf(e.fc, req) as string, t);
       }
       t.learn(e.ts);
     }
