@@ -48,7 +48,10 @@ function oldest<T>(table: Map<T, unknown> | Set<T>): IteratorResult<T> {
 
 /** Inserts into a Map, evicting the oldest entry when the limit is reached (Maps iterate in insertion order). */
 export function setBounded<K, V>(m: Map<K, V>, key: K, value: V, max: number): void {
-  if (m.size >= max && !m.has(key)) evictOldest(m);
+  if (m.size >= max && !m.has(key)) {
+    const o = oldest(m);
+    if (!o.done) m.delete(o.value);
+  }
   m.set(key, value);
 }
 
