@@ -114,6 +114,9 @@ export function pollNumKeyOf(fc: number, req: ModbusPdu): number {
 export function addRange(ranges: Ranges, lo: number, hi: number): void {
   let i = 0;
   while (i < ranges.length && (ranges[i]?.[1] ?? 0) < lo - 1) i++;
+  // Already covered by one range (the usual case while learning a poll): splicing it in again would change nothing.
+  const cover = ranges[i];
+  if (cover !== undefined && cover[0] <= lo && cover[1] >= hi && ranges.length <= MODBUS_MAX_RANGES && (ranges[i + 1]?.[0] ?? Infinity) > hi + 1) return;
   let nlo = lo;
   let nhi = hi;
   let j = i;

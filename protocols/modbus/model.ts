@@ -148,10 +148,42 @@ export class ChannelState {
   }
 }
 
+/** Learning: the channels one flow's transactions went to (client and server kept to check that an event matches). */
+interface FlowChannels {
+  readonly src: string;
+  readonly dst: string;
+  readonly byUnit: Map<number, ChannelState>;
+}
+
+/** Channels remembered per flow while learning before the memory is dropped (it is only a lookup cache). */
+const MAX_REMEMBERED = 8192;
+
 export class ModbusBaseline {
   readonly channels = new Map<string, ChannelState>();
   learnedSeconds = 0;
   readonly dropped = { channels: 0, pollKeys: 0, values: 0 };
+  /** flow id → channels already in `channels`, so a learned transaction builds no key string. Channels leave `channels`
+   * only through import(), which empties this too. */
+  private byFlow = new Map<string, FlowChannels>();
+  private remembered = 0;
+
+  /** The channel of a transaction, if it exists (through the flow cache; remembered for the next transaction). */
+  private channelOf(e: ModbusTransactionEvent): ChannelState | undefined {
+    let flow = this.byFlow.get(e.flow);
+    const known = flow !== undefined && flow.src === e.src && flow.dst === e.dst ? flow.byUnit.get(e.unit) : undefined;
+    if (known !== undefined) return known;
+    const ch = this.channels.get(channelKey(e.src, e.dst, e.unit));
+    if (ch === undefined) return undefined;
+    if (this.remembered >= MAX_REMEMBERED) {
+      this.byFlow = new Map();
+      this.remembered = 0;
+      flow = undefined;
+    }
+    if (flow === undefined || flow.src !== e.src || flow.dst !== e.dst) this.byFlow.set(e.flow, (flow = { src: e.src, dst: e.dst, byUnit: new Map() }));
+    flow.byUnit.set(e.unit, ch);
+    this.remembered++;
+    return ch;
+  }
 
   get(client: string, server: string, unit: number): ChannelState | undefined {
     return this.channels.get(channelKey(client, server, unit));
@@ -159,15 +191,14 @@ export class ModbusBaseline {
 
   /** Folds one transaction into the baseline (learning mode). */
   learn(e: ModbusTransactionEvent): void {
-    const key = channelKey(e.src, e.dst, e.unit);
-    let ch = this.channels.get(key);
+    let ch = this.channelOf(e);
     if (ch === undefined) {
       if (this.channels.size >= MODBUS_MAX_CHANNELS) {
         this.dropped.channels++;
         return;
       }
       ch = ChannelState.create(e.src, e.dst, e.unit, e.ts);
-      this.channels.set(key, ch);
+      this.channels.set(channelKey(e.src, e.dst, e.unit), ch);
     }
     const m = ch.m;
     m.lastSeen = Math.max(m.lastSeen, e.ts);
@@ -188,7 +219,7 @@ export class ModbusBaseline {
     if (read !== undefined) addRange((m.reads[read.table] ??= []), read.lo, read.hi);
     const span = writeSpanOf(e.fc, req);
     if (span !== undefined) addRange((m.writes[span.table] ??= []), span.lo, span.hi);
-    for (const w of span === undefined || span.table === "coils" ? [] : writesOf(e.fc, req)) {
+    if (span !== undefined && span.table !== "coils") for (const w of writesOf(e.fc, req)) {
       if (w.value === undefined) continue;
       const vk = `${w.table}:${w.address}`;
       if (m.values[vk] === undefined) {
@@ -252,6 +283,8 @@ export class ModbusBaseline {
     }
     const model = parsed.data as ModbusModel;
     this.channels.clear();
+    this.byFlow = new Map();
+    this.remembered = 0;
     for (const [k, c] of Object.entries(model.channels)) this.channels.set(k, new ChannelState(structuredClone(c)));
     this.learnedSeconds = model.learnedSeconds;
     Object.assign(this.dropped, model.dropped);
