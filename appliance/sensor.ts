@@ -111,7 +111,7 @@ export class Sensor {
       ...(site !== undefined ? { site } : {}),
       learnSeconds: Math.max(0, o.learnSeconds - learned),
       ...(o.learnUntil !== undefined ? { learnUntil: o.learnUntil } : {}),
-      analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers({ conduits: site?.conduits ?? [] }), ...(o.extraAnalyzers ?? [])],
+      analyzers: [...createAnalyzers(), ...createBehaviourAnalyzers({ conduits: site?.conduits ?? [], counters: o.counters }), ...(o.extraAnalyzers ?? [])],
       onAnomaly: (a) => this.onAnomaly(a),
       ...(baseline !== undefined ? { baseline } : {}),
       ...(mode !== undefined ? { mode } : {}),

@@ -2,6 +2,7 @@
 // They read core flow/ARP events and the DNS/HTTP/TLS event shapes of ./types.ts; none imports protocols/.
 
 import type { ConduitConfig } from "../../config/site.ts";
+import type { Counters } from "../../core/counters.ts";
 import type { Analyzer } from "../types.ts";
 import { BeaconAnalyzer } from "./beacon.ts";
 import { DnsTunnelAnalyzer } from "./dns-tunnel.ts";
@@ -24,9 +25,11 @@ export const BEHAVIOUR_KINDS: readonly string[] = [
 export interface BehaviourOptions {
   /** The site config's conduits (allowed zone crossings); remote-admin sessions over them are not "new crossings". */
   conduits?: readonly Pick<ConduitConfig, "from" | "to" | "service">[];
+  /** Where drops at the analyzers' total bounds are counted (`detect.scan.dropped.targets`, `detect.lateral.dropped.attempts`). */
+  counters?: Counters;
 }
 
 /** Fresh instances of every behaviour analyzer (each keeps its own learned model). */
 export function createBehaviourAnalyzers(opts: BehaviourOptions = {}): Analyzer[] {
-  return [new BeaconAnalyzer(), new DnsTunnelAnalyzer(), new ExfilAnalyzer(), new ScanAnalyzer(), new LateralAnalyzer({ conduits: opts.conduits })];
+  return [new BeaconAnalyzer(), new DnsTunnelAnalyzer(), new ExfilAnalyzer(), new ScanAnalyzer(opts.counters), new LateralAnalyzer({ conduits: opts.conduits, counters: opts.counters })];
 }

@@ -1,6 +1,7 @@
 // Lateral movement: new remote-admin sessions across zones or to hosts that never offered them, brute-force bursts and
 // hour-long boundary-crossing connections fire; learned RDP to the jump host, monitoring SSH and backups stay quiet.
 import { describe, expect, it } from "vitest";
+import { Counters } from "../../core/counters.ts";
 import type { EventBase } from "../../core/types.ts";
 import type { AnalyzerContext } from "../types.ts";
 import { BRUTE_MIN_ATTEMPTS, crossesBoundary, LATERAL_MAX_ATTEMPTS_PER_WINDOW, LATERAL_MAX_TOTAL_ATTEMPTS, LATERAL_WINDOW_S, LateralAnalyzer } from "./lateral.ts";
@@ -89,7 +90,8 @@ describe("LateralAnalyzer", () => {
   });
 
   it("bounds the attempt counters of all windows together, and a brute force after the flood's windows expired still fires", () => {
-    const a = new LateralAnalyzer();
+    const counters = new Counters();
+    const a = new LateralAnalyzer({ counters });
     const ctx: { -readonly [K in keyof AnalyzerContext]: AnalyzerContext[K] } = { mode: "detecting", ts: LEARN, zoneOf: (ip) => zoneOf(ip), learnedSeconds: 3600, learnSeconds: 3600 };
     // One refused SSH attempt reused (270 k attempts): only client, server and time change.
     const [, end] = connection({ ts: LEARN, src: "", dst: "", dport: 22, duration: 0.01, established: false, rejected: true, bytesToServer: 0, bytesToClient: 0 });
@@ -107,5 +109,6 @@ describe("LateralAnalyzer", () => {
     const drafts = Array.from({ length: BRUTE_MIN_ATTEMPTS }, (_, i) => attempt("10.10.8.40", "192.168.10.6", later + i) ?? []).flat();
     expect(drafts.map((d) => `${d.kind} ${d.src} ${d.dst}`)).toEqual(["net.brute-force 10.10.8.40 192.168.10.6"]);
     expect(a.dropped).toBe(2 * LATERAL_MAX_ATTEMPTS_PER_WINDOW);
+    expect(counters.get("detect.lateral.dropped.attempts")).toBe(a.dropped);
   });
 });

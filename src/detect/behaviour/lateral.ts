@@ -11,6 +11,7 @@
 import { z } from "zod";
 import type { EventBase, FlowEndEvent, FlowStartEvent } from "../../core/types.ts";
 import type { ConduitConfig } from "../../config/site.ts";
+import type { Counters } from "../../core/counters.ts";
 import { serviceMatches } from "../services.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft, ZoneInfo } from "../types.ts";
 import { addBounded, carriedClientPayload, evictOldest, formatSeconds, isFlowEnd, isFlowStart, isInternet, isItOrInternet, isOt, isOtOrDmz, numberMap, setBounded, sortedList, sortedRecord, stringList } from "./common.ts";
@@ -78,6 +79,8 @@ interface SourceWindow {
 export interface LateralOptions {
   /** Site-config conduits: sessions over a crossing they allow are never reported. */
   conduits?: readonly Pick<ConduitConfig, "from" | "to" | "service">[];
+  /** Drops at LATERAL_MAX_TOTAL_ATTEMPTS are counted here as `detect.lateral.dropped.attempts`. */
+  counters?: Counters;
 }
 
 export class LateralAnalyzer implements Analyzer {
@@ -99,8 +102,11 @@ export class LateralAnalyzer implements Analyzer {
   /** Attempts not counted because LATERAL_MAX_TOTAL_ATTEMPTS was reached. */
   dropped = 0;
 
+  private readonly counters: Counters | undefined;
+
   constructor(opts: LateralOptions = {}) {
     this.conduits = opts.conduits ?? [];
+    this.counters = opts.counters;
   }
 
   observe(e: EventBase, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
@@ -193,6 +199,7 @@ export class LateralAnalyzer implements Analyzer {
       if (this.heldAttempts >= LATERAL_MAX_TOTAL_ATTEMPTS) this.sweepWindows(e.ts, e.src);
       if (this.heldAttempts >= LATERAL_MAX_TOTAL_ATTEMPTS) {
         this.dropped++;
+        this.counters?.add("detect.lateral.dropped.attempts");
         return out;
       }
       this.heldAttempts++;

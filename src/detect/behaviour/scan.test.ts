@@ -1,6 +1,7 @@
 // Scans: vertical, horizontal, SYN sweep and ARP sweep fire once per scanner with the scanner as src; a scanner seen in
 // learning, a monitoring poller, browsing and normal plant traffic stay quiet.
 import { describe, expect, it } from "vitest";
+import { Counters } from "../../core/counters.ts";
 import type { EventBase } from "../../core/types.ts";
 import type { AnalyzerContext } from "../types.ts";
 import { SCAN_MAX_TARGETS_PER_WINDOW, SCAN_MAX_TOTAL_TARGETS, SCAN_WINDOW_S, ScanAnalyzer } from "./scan.ts";
@@ -89,7 +90,8 @@ describe("ScanAnalyzer", () => {
   });
 
   it("bounds the targets of all windows together, and a scanner after the flood's windows expired is still reported", () => {
-    const a = new ScanAnalyzer();
+    const counters = new Counters();
+    const a = new ScanAnalyzer(counters);
     const ctx: { -readonly [K in keyof AnalyzerContext]: AnalyzerContext[K] } = { mode: "detecting", ts: LEARN, zoneOf: (ip) => zoneOf(ip), learnedSeconds: 3600, learnSeconds: 3600 };
     // One flow.end reused (300 k probes): only the scanner, target and time change.
     const [, end] = connection({ ts: LEARN, src: "", dst: "", dport: 0, duration: 30, established: false, bytesToServer: 0, bytesToClient: 0 });
@@ -114,5 +116,6 @@ describe("ScanAnalyzer", () => {
     const drafts = PORTS.flatMap((p, i) => probe("10.20.0.30", "192.168.20.11", p, later + i) ?? []);
     expect(drafts.map((d) => [d.kind, d.src])).toEqual([["net.port-scan", "10.20.0.30"]]);
     expect(a.dropped).toBe(scanners * SCAN_MAX_TARGETS_PER_WINDOW - SCAN_MAX_TOTAL_TARGETS);
+    expect(counters.get("detect.scan.dropped.targets")).toBe(a.dropped);
   });
 });
