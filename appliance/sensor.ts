@@ -11,7 +11,7 @@ import type { SiteConfig } from "../src/config/site.ts";
 import { createDetection, summarizeByKind, type Detection, type KindSummary } from "../src/detect/setup.ts";
 import type { Baseline } from "../src/detect/baseline-store.ts";
 import type { Analyzer, Anomaly, Mode } from "../src/detect/types.ts";
-import { MetricsAggregator, type AssetSummary, type SensorSnapshot } from "../src/metrics/aggregator.ts";
+import { MetricsAggregator, type SensorSnapshot } from "../src/metrics/aggregator.ts";
 import { openSinks, type Sinks, type SinksOptions } from "../src/sinks/index.ts";
 import type { Pipeline } from "../src/pipeline.ts";
 import { createAnalyzers, createMetricContributors } from "../protocols/index.ts";
@@ -95,7 +95,8 @@ export class Sensor {
       },
       contributors: createMetricContributors(),
       sensor: () => this.snapshot(),
-      assets: () => this.assetSummaries(),
+      // Kept by the inventory and rebuilt only when an asset or a zone changed (most windows reuse the last rows).
+      assets: () => this.detection.inventory.summaries(),
       counters: opts.counters,
     });
   }
@@ -245,18 +246,6 @@ export class Sensor {
     };
   }
 
-  private *assetSummaries(): Iterable<AssetSummary> {
-    for (const a of this.detection.inventory.snapshot()) {
-      yield {
-        ip: a.ip,
-        zone: a.zone,
-        role: a.roles[0] ?? "host",
-        vendor: a.vendor ?? "unknown",
-        firstSeen: Date.parse(a.first_seen) / 1000,
-      };
-    }
-  }
-
   /** Retained MQTT status on mode change (and at most once a minute of packet time); asset summaries when they change. */
   private publishStatusAndAssets(force = false): void {
     const sinks = this.sinks;
@@ -267,7 +256,8 @@ export class Sensor {
       this.lastStatusTs = e.packetTime;
       this.guardSinks(() => sinks.setStatus({ mode: e.mode, learningProgress: this.learningProgress() }));
     }
-    for (const a of this.detection.inventory.snapshot()) {
+    // Only assets that may have changed since the last window are compared with what was published (all at first).
+    for (const a of this.detection.inventory.changedRecords()) {
       const flat = {
         ip: a.ip,
         mac: a.macs[0]?.mac ?? "",

@@ -27,6 +27,20 @@ const DEVICE_ID_OBJECTS: Record<number, string> = {
 };
 const ANSWERED = new Set(["ok", "exception", "fault", "bad"]);
 const NULL_MACS = new Set(["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"]);
+/** Event types whose role texts are memoised (a protocol's few event types; beyond this they are built per event). */
+export const MAX_ROLE_TYPES = 1024;
+
+/** "modbus" → "modbus-client"/"modbus-server", built once per event type instead of twice per event. */
+const roleTexts = new Map<string, { client: string; server: string }>();
+function rolesOf(type: string): { client: string; server: string } {
+  let r = roleTexts.get(type);
+  if (r) return r;
+  const dot = type.indexOf(".");
+  const proto = dot < 0 ? type : type.slice(0, dot);
+  r = { client: `${proto}-client`, server: `${proto}-server` };
+  if (roleTexts.size < MAX_ROLE_TYPES) roleTexts.set(type, r);
+  return r;
+}
 
 /** Collections are created on first use: most assets of a scan or a spoofed flood only ever have an address. */
 interface AssetState {
@@ -40,6 +54,26 @@ interface AssetState {
   modbusServerUnits?: Set<number>;
   deviceId?: Map<string, string>;
   opcua?: { applicationUri?: string; productUri?: string; applicationName?: string; endpointUrls?: Set<string> };
+  /** Smallest role (the snapshot's roles[0]); vendor of the smallest MAC with a vendor and that MAC (record().vendor). */
+  firstRole?: string;
+  vendor?: string;
+  vendorMac?: string;
+}
+
+/** What the metrics need of an asset each window (src/metrics AssetSummary), without building its record. */
+export interface AssetSummaryRow {
+  readonly ip: string;
+  readonly zone: string;
+  readonly role: string;
+  readonly vendor: string;
+  /** Packet time of first sighting, to the millisecond (as first_seen reads). */
+  readonly firstSeen: number;
+}
+
+/** The zone source; `version` changes whenever an address may have changed zone (none: zones never change). */
+export interface ZoneSource {
+  zoneOf(ip: string): ZoneInfo;
+  readonly version?: number;
 }
 
 /** One asset in the snapshot (JSON, keys sorted on export). */
@@ -70,8 +104,16 @@ export class AssetInventory {
   private readonly pendingMac = new Map<string, string>();
   /** Assets not recorded because MAX_ASSETS was reached. */
   dropped = 0;
+  /** Bumped when an asset is added or its summary (first role, vendor, first seen) changes; see summaries(). */
+  private summaryVersion = 0;
+  private summaryCache: { version: number; zones: number | undefined; rows: AssetSummaryRow[] } | undefined;
+  /** Assets sorted by address, rebuilt only when assets were added. */
+  private sorted: AssetState[] = [];
+  /** Assets changed since the last changedRecords() (undefined until it is first called: nobody asked, nothing tracked). */
+  private changed: Set<AssetState> | undefined;
+  private changedZones: number | undefined;
 
-  constructor(private readonly zones: { zoneOf(ip: string): ZoneInfo } = { zoneOf: fallbackZone }) {}
+  constructor(private readonly zones: ZoneSource = { zoneOf: fallbackZone }) {}
 
   get size(): number {
     return this.assets.size;
@@ -93,7 +135,7 @@ export class AssetInventory {
         if (!answered) return;
         const f = flowFacts(e, false);
         const server = f ? this.touch(f.server, e.ts, undefined) : undefined;
-        if (f && server) addBounded((server.services ??= new Set()), f.service);
+        if (f && server && !server.services?.has(f.service)) this.addTo(server, (server.services ??= new Set()), f.service);
         return;
       }
       case "arp": {
@@ -108,22 +150,22 @@ export class AssetInventory {
 
   /** Protocol transactions: client and server roles, Modbus units and device id, OPC UA application descriptions. */
   private observeProtocol(event: EventBase): void {
-    const dot = event.type.indexOf(".");
-    const proto = dot < 0 ? event.type : event.type.slice(0, dot);
+    const roles = rolesOf(event.type);
     const status = (event as { status?: unknown }).status;
     const client = this.touch(event.src, event.ts, undefined);
-    if (client) (client.roles ??= new Set()).add(`${proto}-client`);
+    if (client) this.addRole(client, roles.client);
     const answered = typeof status === "string" ? ANSWERED.has(status) : event.type === "opcua.hello";
     const server = answered ? this.touch(event.dst, event.ts, undefined) : undefined;
-    if (server) (server.roles ??= new Set()).add(`${proto}-server`);
+    if (server) this.addRole(server, roles.server);
 
     if (event.type === "modbus") {
       const e = event as EventBase & { unit?: number; fc?: number; response?: { mei?: number; objects?: readonly { id: number; value: string }[] } };
       if (typeof e.unit === "number") {
-        if (client) addBounded((client.modbusClientUnits ??= new Set()), e.unit);
-        if (server) addBounded((server.modbusServerUnits ??= new Set()), e.unit);
+        if (client && !client.modbusClientUnits?.has(e.unit)) this.addTo(client, (client.modbusClientUnits ??= new Set()), e.unit);
+        if (server && !server.modbusServerUnits?.has(e.unit)) this.addTo(server, (server.modbusServerUnits ??= new Set()), e.unit);
       }
       if (server && e.fc === 43 && e.response?.objects) {
+        this.changed?.add(server);
         const deviceId = (server.deviceId ??= new Map());
         for (const o of e.response.objects) {
           if (deviceId.size >= MAX_PER_ASSET && !deviceId.has(String(o.id))) break;
@@ -132,6 +174,9 @@ export class AssetInventory {
       }
     } else if (event.type === "opcua.service") {
       const e = event as EventBase & { service?: string; request?: OpcuaDesc; response?: OpcuaDesc };
+      // Rare events (session set-up, discovery): both ends may change, the MQTT comparison sorts out what did.
+      if (client) this.changed?.add(client);
+      if (server) this.changed?.add(server);
       if (e.service === "CreateSession" && client && e.request) {
         // CreateSession request: ClientDescription (Part 4 §5.6.2) = the client's application; serverUri = the server's.
         setDesc(client, e.request.clientUri, e.request.productUri, e.request.applicationName);
@@ -143,15 +188,17 @@ export class AssetInventory {
       const url = e.request?.endpointUrl;
       if (server && url) addBounded(((server.opcua ??= {}).endpointUrls ??= new Set()), clip(url));
     } else if (event.type === "opcua.hello" && server) {
+      this.changed?.add(server);
       const url = (event as { endpointUrl?: string }).endpointUrl;
       if (url) addBounded(((server.opcua ??= {}).endpointUrls ??= new Set()), clip(url));
     }
   }
 
+  /** An asset sent something at `ts`. Known assets are looked up first: only a new address is checked for a group one. */
   private touch(ip: string, ts: number, mac: string | undefined): AssetState | undefined {
-    if (!ip || isGroupAddress(ip)) return undefined;
     let a = this.assets.get(ip);
     if (!a) {
+      if (!ip || isGroupAddress(ip)) return undefined;
       if (this.assets.size >= MAX_ASSETS) {
         this.dropped++;
         return undefined;
@@ -160,13 +207,20 @@ export class AssetInventory {
         ip, firstTs: ts, lastTs: ts,
       };
       this.assets.set(ip, a);
+      this.sorted = [];
+      this.summaryVersion++;
+      this.changed?.add(a);
       const pending = this.pendingMac.get(ip);
       if (pending) {
         this.pendingMac.delete(ip);
         this.addMac(a, pending);
       }
     }
-    if (ts < a.firstTs) a.firstTs = ts;
+    if (ts < a.firstTs) {
+      a.firstTs = ts;
+      this.summaryVersion++;
+      this.changed?.add(a);
+    }
     if (ts > a.lastTs) a.lastTs = ts;
     if (mac) this.addMac(a, mac);
     return a;
@@ -174,7 +228,35 @@ export class AssetInventory {
 
   private addMac(a: AssetState | undefined, mac: string): void {
     const m = mac.toLowerCase();
-    if (a && !NULL_MACS.has(m)) addBounded((a.macs ??= new Set()), m);
+    if (!a || NULL_MACS.has(m) || a.macs?.has(m)) return;
+    const macs = (a.macs ??= new Set());
+    if (macs.size >= MAX_PER_ASSET) return;
+    macs.add(m);
+    this.changed?.add(a);
+    // The summary's vendor is the snapshot's: that of the smallest MAC with a registered vendor.
+    const v = vendorOf(m);
+    if (v && (a.vendorMac === undefined || m < a.vendorMac)) {
+      a.vendorMac = m;
+      a.vendor = v;
+      this.summaryVersion++;
+    }
+  }
+
+  private addRole(a: AssetState, role: string): void {
+    const roles = (a.roles ??= new Set());
+    if (roles.has(role)) return;
+    roles.add(role);
+    this.changed?.add(a);
+    if (a.firstRole === undefined || role < a.firstRole) {
+      a.firstRole = role;
+      this.summaryVersion++;
+    }
+  }
+
+  /** Adds to one of the asset's bounded sets and notes the asset as changed. */
+  private addTo<T>(a: AssetState, set: Set<T>, v: T): void {
+    addBounded(set, v);
+    this.changed?.add(a);
   }
 
   get(ip: string): AssetRecord | undefined {
@@ -206,9 +288,52 @@ export class AssetInventory {
     return r;
   }
 
+  private sortedAssets(): AssetState[] {
+    if (this.sorted.length !== this.assets.size) this.sorted = [...this.assets.values()].sort(compareIp);
+    return this.sorted;
+  }
+
   /** Every asset, IPv4 in numeric order then IPv6. */
   snapshot(): AssetRecord[] {
-    return [...this.assets.values()].sort(compareIp).map((a) => this.record(a));
+    return this.sortedAssets().map((a) => this.record(a));
+  }
+
+  /**
+   * Per asset (snapshot order) what the metrics count each window: zone, first role ("host" without one), vendor
+   * ("unknown" without one) and first sighting, equal to what the snapshot says. The same array is returned while no
+   * asset and no zone changed; callers must not modify it.
+   */
+  summaries(): readonly AssetSummaryRow[] {
+    const zv = this.zones.version;
+    const c = this.summaryCache;
+    if (c && c.version === this.summaryVersion && c.zones === zv) return c.rows;
+    const rows = this.sortedAssets().map((a): AssetSummaryRow => ({
+      ip: a.ip,
+      zone: this.zones.zoneOf(a.ip).name,
+      role: a.firstRole ?? "host",
+      vendor: a.vendor ?? "unknown",
+      // Date.parse(isoTime(ts)) / 1000 without the text
+      firstSeen: Math.round(a.firstTs * 1000) / 1000,
+    }));
+    this.summaryCache = { version: this.summaryVersion, zones: zv, rows };
+    return rows;
+  }
+
+  /**
+   * Records of the assets that may have changed since the last call (snapshot order), for publishing only what changed.
+   * The first call, and any call after the zones changed, returns every asset. last_seen alone does not count as a change.
+   */
+  changedRecords(): AssetRecord[] {
+    const zv = this.zones.version;
+    if (this.changed === undefined || zv !== this.changedZones) {
+      this.changed = new Set();
+      this.changedZones = zv;
+      return this.snapshot();
+    }
+    if (this.changed.size === 0) return [];
+    const list = [...this.changed].sort(compareIp);
+    this.changed.clear();
+    return list.map((a) => this.record(a));
   }
 
   /**
@@ -225,8 +350,9 @@ export class AssetInventory {
       n++;
       this.touch(r.ip, Date.parse(r.last_seen) / 1000, undefined);
       for (const m of r.macs) this.addMac(a, m.mac);
-      for (const role of r.roles) (a.roles ??= new Set()).add(role);
+      for (const role of r.roles) this.addRole(a, role);
       for (const svc of r.services) addBounded((a.services ??= new Set()), svc);
+      this.changed?.add(a);
       if (r.modbus) {
         for (const u of r.modbus.client_units) addBounded((a.modbusClientUnits ??= new Set()), u);
         for (const u of r.modbus.server_units) addBounded((a.modbusServerUnits ??= new Set()), u);

@@ -51,6 +51,8 @@ export class ZoneMap {
   readonly conduits: readonly ConduitConfig[];
   /** Hosts that could not be learned as OT because MAX_LEARNED_OT_HOSTS was reached. */
   learnedDropped = 0;
+  /** Bumped whenever an address changes zone (a host learned as OT), so holders of zone-derived data know to redo it. */
+  version = 0;
 
   constructor(config?: Pick<SiteConfig, "zones" | "conduits">) {
     this.zones = config?.zones ?? [];
@@ -118,6 +120,7 @@ export class ZoneMap {
     }
     this.learned.add(ip);
     this.cache.delete(ip);
+    this.version++;
     return true;
   }
 
