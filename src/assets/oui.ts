@@ -1,22 +1,25 @@
 // MAC → vendor from the IEEE registries (MA-L 24-bit, MA-M 28-bit, MA-S 36-bit prefixes) shipped by the `oui-data` npm
 // package (IEEE OUI database as JSON, refreshed from standards-oui.ieee.org by its maintainer; update with npm).
-// Loaded lazily on the first lookup (~5 MB JSON, parsed once); only each organisation's first line (its name) is kept.
+// Loaded lazily on the first lookup (~5 MB JSON, parsed once); an organisation's name is its text's first line.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
-let table: Map<string, string> | undefined;
+let table: Record<string, string> | undefined;
 
-function load(): Map<string, string> {
-  if (table) return table;
-  const path = createRequire(import.meta.url).resolve("oui-data");
-  const raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
-  table = new Map();
-  for (const [prefix, org] of Object.entries(raw)) {
-    const nl = org.indexOf("\n");
-    table.set(prefix, (nl < 0 ? org : org.slice(0, nl)).trim());
-  }
+function load(): Record<string, string> {
+  // The parsed object is kept as is: copying its ~50k entries into a Map cost more than the few lookups a capture needs.
+  table ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve("oui-data"), "utf8")) as Record<string, string>;
   return table;
+}
+
+/** The organisation's name (first line of its registry text, trimmed) for one prefix, or undefined. */
+function orgOf(prefix: string): string | undefined {
+  const t = load();
+  const org = Object.hasOwn(t, prefix) ? t[prefix] : undefined;
+  if (org === undefined) return undefined;
+  const nl = org.indexOf("\n");
+  return (nl < 0 ? org : org.slice(0, nl)).trim();
 }
 
 /** True for a locally administered (randomised, virtual) MAC: no IEEE vendor behind it. */
@@ -29,6 +32,5 @@ export function isLocallyAdministered(mac: string): boolean {
 export function vendorOf(mac: string): string | undefined {
   const hex = mac.replace(/[^0-9a-fA-F]/g, "").toUpperCase();
   if (hex.length !== 12) return undefined;
-  const t = load();
-  return t.get(hex.slice(0, 9)) ?? t.get(hex.slice(0, 7)) ?? t.get(hex.slice(0, 6));
+  return orgOf(hex.slice(0, 9)) ?? orgOf(hex.slice(0, 7)) ?? orgOf(hex.slice(0, 6));
 }

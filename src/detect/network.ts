@@ -148,6 +148,8 @@ export class NetworkAnalyzer implements Analyzer {
       }
       return;
     }
+    // A known host seen without a MAC (every answered transaction) has nothing to check: no zone lookup for it.
+    if (known && (!m || known.length === 0 || known.includes(m))) return;
     const z = ctx.zoneOf(ip);
     if (!known) {
       const pz = peer ? ctx.zoneOf(peer) : undefined;
@@ -169,7 +171,7 @@ export class NetworkAnalyzer implements Analyzer {
       });
       return;
     }
-    if (!m || known.length === 0 || known.includes(m) || isItLevel(z.level) || isInternet(z)) return;
+    if (!m || isItLevel(z.level) || isInternet(z)) return;
     if (known.every((k) => this.sharedMac(k)) || this.sharedMac(m)) return;
     out.push({
       kind: "net.new-mac",
