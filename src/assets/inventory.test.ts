@@ -80,4 +80,38 @@ zones:
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(snap)));
     expect(text.indexOf('"first_seen"')).toBeLessThan(text.indexOf('"ip"')); // keys sorted
   });
+
+  it("keeps per-window summaries equal to the snapshot and lists only assets changed since the last call", () => {
+    const zm = new ZoneMap();
+    const inv = new AssetInventory(zm);
+    const fromSnapshot = () => inv.snapshot().map((a) => ({
+      ip: a.ip, zone: a.zone, role: a.roles[0] ?? "host", vendor: a.vendor ?? "unknown", firstSeen: Date.parse(a.first_seen) / 1000,
+    }));
+    const ips = (recs: { ip: string }[]) => recs.map((r) => r.ip);
+    inv.observe(arp(T0 + 5.0004, "10.0.0.9", "02:00:00:00:00:09"));
+    expect(ips(inv.changedRecords())).toEqual(["10.0.0.9"]); // first call: every asset
+    expect(inv.changedRecords()).toEqual([]);
+    // a second, registered MAC gives the vendor; a smaller role replaces the first one; an earlier packet the first seen
+    inv.observe(transaction("opcua.service", T0 + 6, "10.0.0.10", "10.0.0.9", 4840, { status: "ok" }));
+    inv.observe(arp(T0 + 7, "10.0.0.9", "00:30:de:00:00:20"));
+    inv.observe(transaction("modbus", T0 + 8, "10.0.0.10", "10.0.0.9", 502, { unit: 1, fc: 3, status: "ok" }));
+    inv.observe(transaction("modbus", T0 + 2.0006, "10.0.0.2", "10.0.0.9", 502, { unit: 1, fc: 3, status: "ok" }));
+    expect(inv.summaries()).toEqual(fromSnapshot());
+    expect(inv.summaries()[1]).toMatchObject({ ip: "10.0.0.9", role: "modbus-server", vendor: "WAGO Kontakttechnik GmbH" });
+    expect(inv.summaries()[1]?.firstSeen).toBeCloseTo(T0 + 2.001, 6);
+    expect(ips(inv.changedRecords())).toEqual(["10.0.0.2", "10.0.0.9", "10.0.0.10"]);
+    const rows = inv.summaries();
+    inv.observe(transaction("modbus", T0 + 9, "10.0.0.10", "10.0.0.9", 502, { unit: 1, fc: 3, status: "ok" }));
+    expect(inv.summaries()).toBe(rows); // nothing but last seen changed: the same rows
+    expect(inv.changedRecords()).toEqual([]);
+    inv.observe(transaction("modbus", T0 + 10, "10.0.0.10", "10.0.0.9", 502, { unit: 2, fc: 3, status: "ok" }));
+    expect(ips(inv.changedRecords())).toEqual(["10.0.0.9", "10.0.0.10"]); // a new unit on both ends
+    inv.observe(flowEnd(flowStart({ ts: T0 + 3, src: "10.0.0.2", dst: "10.0.0.9", dport: 502, service: "modbus" }), T0 + 11, { established: true }));
+    expect(ips(inv.changedRecords())).toEqual(["10.0.0.9"]); // served modbus: a service; 10.0.0.2 only seen again
+    // a host learned as OT changes zone: summaries follow, and every asset is compared again
+    zm.learnOt("10.0.0.9");
+    expect(inv.summaries()).toEqual(fromSnapshot());
+    expect(inv.summaries()[1]?.zone).toBe("learned-ot");
+    expect(ips(inv.changedRecords())).toEqual(["10.0.0.2", "10.0.0.9", "10.0.0.10"]);
+  });
 });
