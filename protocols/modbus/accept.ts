@@ -3,6 +3,7 @@
 // value or poll key involved. Rate, sweep and burst kinds have no single fact to fold and are refused.
 
 import type { Anomaly } from "../../src/detect/types.ts";
+import { anomalySeconds, parseEvidence } from "../../src/detect/evidence.ts";
 import { addToRange } from "../../src/detect/learned-stats.ts";
 import { addRange, type ModbusTable } from "./addresses.ts";
 import { ChannelState, channelKey, MODBUS_MAX_CHANNELS, type ModbusBaseline } from "./model.ts";
@@ -10,14 +11,8 @@ import { ChannelState, channelKey, MODBUS_MAX_CHANNELS, type ModbusBaseline } fr
 const TABLES = new Set<string>(["coils", "discrete-inputs", "input-registers", "holding-registers"]);
 
 export function acceptModbusAnomaly(baseline: ModbusBaseline, anomaly: Anomaly): boolean {
-  let ev: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(anomaly.evidence);
-    if (parsed === null || typeof parsed !== "object") return false;
-    ev = parsed as Record<string, unknown>;
-  } catch {
-    return false;
-  }
+  const ev = parseEvidence(anomaly);
+  if (ev === undefined) return false;
   const client = typeof ev.client === "string" ? ev.client : undefined;
   const server = typeof ev.server === "string" ? ev.server : undefined;
   const unit = typeof ev.unit === "number" ? ev.unit : undefined;
@@ -26,8 +21,7 @@ export function acceptModbusAnomaly(baseline: ModbusBaseline, anomaly: Anomaly):
   let ch = baseline.channels.get(key);
   if (ch === undefined) {
     if (anomaly.kind !== "modbus.new-channel" || baseline.channels.size >= MODBUS_MAX_CHANNELS) return false;
-    const t = Date.parse(anomaly.ts) / 1000;
-    ch = ChannelState.create(client, server, unit, Number.isFinite(t) ? t : 0);
+    ch = ChannelState.create(client, server, unit, anomalySeconds(anomaly));
     baseline.channels.set(key, ch);
   }
   const m = ch.m;

@@ -3,18 +3,13 @@
 // session churn) have no single fact and are refused.
 
 import type { Anomaly } from "../../src/detect/types.ts";
+import { anomalySeconds, parseEvidence } from "../../src/detect/evidence.ts";
 import { addToRange } from "../../src/detect/learned-stats.ts";
 import { OPCUA_MAX_CHANNELS, OPCUA_MAX_SMALL_SET, OpcuaChannelState, opcuaChannelKey, type OpcuaBaseline, type ListField } from "./model.ts";
 
 export function acceptOpcuaAnomaly(baseline: OpcuaBaseline, anomaly: Anomaly): boolean {
-  let ev: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(anomaly.evidence);
-    if (parsed === null || typeof parsed !== "object") return false;
-    ev = parsed as Record<string, unknown>;
-  } catch {
-    return false;
-  }
+  const ev = parseEvidence(anomaly);
+  if (ev === undefined) return false;
   const str = (k: string): string | undefined => (typeof ev[k] === "string" ? (ev[k] as string) : undefined);
   const client = str("client");
   const server = str("server");
@@ -24,8 +19,7 @@ export function acceptOpcuaAnomaly(baseline: OpcuaBaseline, anomaly: Anomaly): b
   let ch = baseline.channels.get(key);
   if (ch === undefined) {
     if (anomaly.kind !== "opcua.new-client" || baseline.channels.size >= OPCUA_MAX_CHANNELS) return false;
-    const t = Date.parse(anomaly.ts) / 1000;
-    ch = OpcuaChannelState.create(client, server, port, Number.isFinite(t) ? t : 0);
+    ch = OpcuaChannelState.create(client, server, port, anomalySeconds(anomaly));
     baseline.channels.set(key, ch);
     return true;
   }
