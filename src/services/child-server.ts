@@ -1,6 +1,7 @@
 // A server run as a foreground child process (influxd, mosquitto): spawn, keep the last lines of its output for error
 // messages, wait until a readiness probe passes, stop with SIGTERM and await the exit (SIGKILL after STOP_GRACE_MS).
 // Servers backgrounded from a shell become zombies on these machines (ENVIRONMENT.md), so Node owns the process.
+// startRestartable adds what influxd.ts and mosquitto.ts share: one retry on new ports and restart on the same ones.
 import { spawn, type ChildProcess } from "node:child_process";
 
 export const READY_TIMEOUT_MS = 20_000;
@@ -85,4 +86,37 @@ export async function startChildServer(
     }
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** A launched server that can be restarted with the same configuration (outage tests). */
+export interface RestartableServer {
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+  /** Stops (if running) and launches again. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Launches once; when that fails and `newPorts` is given (the ports were picked, not fixed by the caller), another
+ * process may have taken a free port between the probe and the bind: newPorts() picks others and launch runs once more.
+ */
+export async function startRestartable(launch: () => Promise<ChildServer>, newPorts?: () => Promise<void>): Promise<RestartableServer> {
+  let child: ChildServer;
+  try {
+    child = await launch();
+  } catch (err) {
+    if (newPorts === undefined) throw err;
+    await newPorts();
+    child = await launch();
+  }
+  return {
+    get pid() {
+      return child.pid;
+    },
+    stop: () => child.stop(),
+    async restart() {
+      await child.stop();
+      child = await launch();
+    },
+  };
 }

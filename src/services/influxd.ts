@@ -3,7 +3,7 @@
 // store off. Ready when GET /ping answers 204. `restart()` keeps the port and the data folder (outage tests).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startChildServer, type ChildServer } from "./child-server.ts";
+import { startChildServer, startRestartable, type ChildServer } from "./child-server.ts";
 import { freePort } from "./free-port.ts";
 
 export interface InfluxdOptions {
@@ -73,16 +73,15 @@ export async function startInfluxd(opts: InfluxdOptions): Promise<InfluxdHandle>
     return startChildServer("influxd", command, ["run", "-config", confPath], () => ping(url));
   };
 
-  let child: ChildServer;
-  try {
-    child = await launch();
-  } catch (err) {
-    if (fixedPorts) throw err;
-    // Another process may have taken the free port between the probe and the bind: one retry with new ports.
-    port = await freePort();
-    rpcPort = opts.rpcPort ?? (await freePort());
-    child = await launch();
-  }
+  const server = await startRestartable(
+    launch,
+    fixedPorts
+      ? undefined
+      : async () => {
+          port = await freePort();
+          rpcPort = opts.rpcPort ?? (await freePort());
+        },
+  );
 
   return {
     get url() {
@@ -93,12 +92,9 @@ export async function startInfluxd(opts: InfluxdOptions): Promise<InfluxdHandle>
     },
     dir: opts.dir,
     get pid() {
-      return child.pid;
+      return server.pid;
     },
-    stop: () => child.stop(),
-    async restart() {
-      await child.stop();
-      child = await launch();
-    },
+    stop: () => server.stop(),
+    restart: () => server.restart(),
   };
 }

@@ -4,7 +4,7 @@
 // Started as root it would switch to the `mosquitto` user before reading password/cert files: `user root` avoids that.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startChildServer, type ChildServer } from "./child-server.ts";
+import { startChildServer, startRestartable, type ChildServer } from "./child-server.ts";
 import { freePort, portAccepts } from "./free-port.ts";
 
 export interface MosquittoTls {
@@ -75,15 +75,15 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoH
     return startChildServer("mosquitto", command, ["-c", confPath], ready);
   };
 
-  let child: ChildServer;
-  try {
-    child = await launch();
-  } catch (err) {
-    if (fixedPorts) throw err;
-    port = await freePort();
-    if (opts.tls && opts.tls.port === undefined) tlsPort = await freePort();
-    child = await launch();
-  }
+  const server = await startRestartable(
+    launch,
+    fixedPorts
+      ? undefined
+      : async () => {
+          port = await freePort();
+          if (opts.tls && opts.tls.port === undefined) tlsPort = await freePort();
+        },
+  );
 
   return {
     get url() {
@@ -100,13 +100,10 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoH
     },
     dir: opts.dir,
     get pid() {
-      return child.pid;
+      return server.pid;
     },
-    stop: () => child.stop(),
-    async restart() {
-      await child.stop();
-      child = await launch();
-    },
+    stop: () => server.stop(),
+    restart: () => server.restart(),
   };
 }
 
