@@ -91,13 +91,7 @@ export function createModbusMetrics(): MetricContributor {
           unsolicited: a.unsolicited,
           writes: a.writes,
         };
-        const rtt = a.rtt.summary();
-        pool.give(a.rtt);
-        if (rtt) {
-          fields.rtt_p50 = rtt.p50;
-          fields.rtt_p95 = rtt.p95;
-          fields.rtt_max = rtt.max;
-        }
+        pool.drainInto(a.rtt, fields);
         points.push({
           measurement: MODBUS.name,
           tags: { channel: a.channel, server: a.server, fc: String(a.fc), fc_name: a.fcName },

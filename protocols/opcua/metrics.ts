@@ -91,13 +91,7 @@ export function createOpcuaMetrics(): MetricContributor {
       for (const a of accs.values()) {
         const fields: Record<string, number> = { calls: a.calls, faults: a.faults, timeouts: a.timeouts };
         if (a.bytes > 0) fields.bytes = a.bytes;
-        const rtt = a.rtt.summary();
-        pool.give(a.rtt);
-        if (rtt) {
-          fields.rtt_p50 = rtt.p50;
-          fields.rtt_p95 = rtt.p95;
-          fields.rtt_max = rtt.max;
-        }
+        pool.drainInto(a.rtt, fields);
         points.push({
           measurement: OPCUA.name,
           tags: { channel: a.channel, server: a.server, service: a.service, security_mode: a.mode },

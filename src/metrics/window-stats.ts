@@ -68,6 +68,16 @@ export class RttPool {
   give(r: RttReservoir): void {
     if (this.free.length < this.max) this.free.push(r);
   }
+  /** At the end of a window: rtt_p50, rtt_p95 and rtt_max of `r` into `fields` (none when empty), then `r` back to the pool. */
+  drainInto(r: RttReservoir, fields: Record<string, number>): void {
+    const rtt = r.summary();
+    this.give(r);
+    if (rtt) {
+      fields.rtt_p50 = rtt.p50;
+      fields.rtt_p95 = rtt.p95;
+      fields.rtt_max = rtt.max;
+    }
+  }
 }
 
 /** Maps values of one tag to themselves until MAX_TAG_VALUES distinct ones were seen, then new ones to OVERFLOW_TAG. */
