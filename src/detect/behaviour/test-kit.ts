@@ -5,6 +5,9 @@
 import type { ArpEvent, EventBase, FlowEndEvent, FlowStartEvent } from "../../core/types.ts";
 import type { Analyzer, AnalyzerContext, AnomalyDraft, ZoneInfo } from "../types.ts";
 import type { DnsEvent, HttpEvent, TlsClientHelloEvent } from "./types.ts";
+import { seededRandom as rng } from "../../../test/fixtures/seeded-random.ts";
+
+export { rng };
 
 export const T0 = 1_750_000_000;
 
@@ -118,18 +121,6 @@ export function arpRequest(o: { ts: number; senderIp: string; targetIp: string }
   return {
     ...base("arp", o.ts, o.senderIp, 0, o.targetIp, 0),
     type: "arp", op: 1, senderMac: "02:00:00:00:00:01", senderIp: o.senderIp, targetMac: "00:00:00:00:00:00", targetIp: o.targetIp,
-  };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32) so generated traffic is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

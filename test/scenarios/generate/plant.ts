@@ -3,6 +3,10 @@
 // unlike ../shared/scenarios (other subnets, unit ids, registers, node names, periods) so tests built on it do not
 // flatter detectors tuned to that plant. MAC OUIs are real vendors' (IEEE registry) so asset inventory shows vendors.
 
+import { seededRandom as rng } from "../../fixtures/seeded-random.ts";
+
+export { rng };
+
 export interface Zone {
   readonly name: string;
   readonly level: number;
@@ -120,18 +124,6 @@ export const HMI_UA = {
 };
 
 export const EWS_BROWSE_EVERY_S = 600;
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function between(r: () => number, min: number, max: number): number {
   return min + (max - min) * r();
