@@ -1,6 +1,7 @@
 // Framer: several PDUs per segment (zero copy), one PDU across segments, header split across segments, impossible
 // lengths (bad-length + resync), detach after N violations, reset after a gap, oversized PDUs skipped.
 import { describe, expect, it } from "vitest";
+import { concat as cat } from "../../test/fixtures/capture-builder.ts";
 import type { Dir } from "../core/types.ts";
 import { ByteBudget } from "./budget.ts";
 import { Framer, type FramerOutput } from "./framer.ts";
@@ -21,16 +22,6 @@ class Out implements FramerOutput {
   framingDetached(): void {
     this.detached++;
   }
-}
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 describe("Framer", () => {
