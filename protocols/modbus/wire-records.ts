@@ -6,13 +6,25 @@ import type { ModbusFileRecord } from "./events.ts";
 import { MEI_READ_DEVICE_ID } from "./constants.ts";
 import { expectLength, flag, type Pdu, toHex, u16 } from "./wire-util.ts";
 
-/** FC20 request (§6.14): byte count, then 7-byte sub-requests (ref type 6, file, record, length). */
-export function decodeReadFileRequest(pdu: Pdu, b: Uint8Array): void {
-  if (b.length < 9) return flag(pdu, "short-pdu");
+/**
+ * The byte count at offset 8 that FC20 and FC21 PDUs start with: kept in the PDU, flagged when it disagrees with the
+ * PDU's length or is not a multiple of `groupSize`; returns where the records end, or undefined (short-pdu) without it.
+ */
+function recordsEnd(pdu: Pdu, b: Uint8Array, groupSize = 1): number | undefined {
+  if (b.length < 9) {
+    flag(pdu, "short-pdu");
+    return undefined;
+  }
   const count = b[8]!;
   pdu.byteCount = count;
-  const end = Math.min(9 + count, b.length);
-  if (9 + count !== b.length || count % 7 !== 0) flag(pdu, "byte-count-mismatch");
+  if (9 + count !== b.length || count % groupSize !== 0) flag(pdu, "byte-count-mismatch");
+  return Math.min(9 + count, b.length);
+}
+
+/** FC20 request (§6.14): byte count, then 7-byte sub-requests (ref type 6, file, record, length). */
+export function decodeReadFileRequest(pdu: Pdu, b: Uint8Array): void {
+  const end = recordsEnd(pdu, b, 7);
+  if (end === undefined) return;
   const records: ModbusFileRecord[] = [];
   for (let o = 9; o + 7 <= end; o += 7) {
     records.push({ refType: b[o]!, file: u16(b, o + 1), record: u16(b, o + 3), length: u16(b, o + 5) });
@@ -22,11 +34,8 @@ export function decodeReadFileRequest(pdu: Pdu, b: Uint8Array): void {
 
 /** FC20 response (§6.14): byte count, then groups of (length, ref type, record data). */
 export function decodeReadFileResponse(pdu: Pdu, b: Uint8Array): void {
-  if (b.length < 9) return flag(pdu, "short-pdu");
-  const count = b[8]!;
-  pdu.byteCount = count;
-  const end = Math.min(9 + count, b.length);
-  if (9 + count !== b.length) flag(pdu, "byte-count-mismatch");
+  const end = recordsEnd(pdu, b);
+  if (end === undefined) return;
   const records: ModbusFileRecord[] = [];
   let o = 9;
   while (o + 2 <= end) {
@@ -43,11 +52,8 @@ export function decodeReadFileResponse(pdu: Pdu, b: Uint8Array): void {
 
 /** FC21 request and response (§6.15, the response echoes the request): groups of 7-byte header + 2N data bytes. */
 export function decodeWriteFile(pdu: Pdu, b: Uint8Array): void {
-  if (b.length < 9) return flag(pdu, "short-pdu");
-  const count = b[8]!;
-  pdu.byteCount = count;
-  const end = Math.min(9 + count, b.length);
-  if (9 + count !== b.length) flag(pdu, "byte-count-mismatch");
+  const end = recordsEnd(pdu, b);
+  if (end === undefined) return;
   const records: ModbusFileRecord[] = [];
   let o = 9;
   while (o + 7 <= end) {
