@@ -18,6 +18,16 @@ function withTargets<T extends { withTarget(t: Target): unknown }>(panel: T, tar
   return panel;
 }
 
+/** Legend as a table right of the graph, with one column per reducer. */
+function tableLegend(calcs: string[]): common.VizLegendOptionsBuilder {
+  return new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).showLegend(true).calcs(calcs);
+}
+
+/** One value per series (not per row), reduced by `calc`. */
+function reduceTo(calc: string): common.ReduceDataOptionsBuilder {
+  return new common.ReduceDataOptionsBuilder().calcs([calc]).values(false);
+}
+
 /** Gauges and rates: lines. */
 export function lines(title: string, description: string, unit: string, ...targets: Target[]): timeseries.PanelBuilder {
   const p = new timeseries.PanelBuilder()
@@ -28,7 +38,7 @@ export function lines(title: string, description: string, unit: string, ...targe
     .lineWidth(1)
     .fillOpacity(10)
     .spanNulls(false)
-    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).showLegend(true).calcs(["max", "mean"]));
+    .legend(tableLegend(["max", "mean"]));
   return withTargets(p, targets);
 }
 
@@ -43,7 +53,7 @@ export function bars(title: string, description: string, ...targets: Target[]): 
     .fillOpacity(80)
     .lineWidth(1)
     .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
-    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).showLegend(true).calcs(["sum"]));
+    .legend(tableLegend(["sum"]));
   return withTargets(p, targets);
 }
 
@@ -61,7 +71,7 @@ export function single(title: string, description: string, unit: string, calc: "
     .unit(unit)
     .graphMode(common.BigValueGraphMode.Area)
     .colorMode(common.BigValueColorMode.Value)
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs([calc]).values(false));
+    .reduceOptions(reduceTo(calc));
   return withTargets(p, targets);
 }
 
@@ -74,7 +84,7 @@ export function barGauge(title: string, description: string, unit: string, calc:
     .unit(unit)
     .orientation(common.VizOrientation.Horizontal)
     .displayMode(common.BarGaugeDisplayMode.Basic)
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs([calc]).values(false));
+    .reduceOptions(reduceTo(calc));
   return withTargets(p, targets);
 }
 
