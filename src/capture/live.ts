@@ -1,5 +1,12 @@
-// Live capture: tcpdump writes pcap to a pipe (`tcpdump -i IF -U --immediate-mode -s 0 -w - [filter]`) and its stdout
-// feeds the same CaptureReader as files. The privilege to capture stays with tcpdump (setcap or root), never with node.
+// Live capture: tcpdump writes pcap to a pipe and its stdout feeds the same CaptureReader as files. The privilege to
+// capture stays with tcpdump (setcap or root), never with node. Two modes:
+// - throughput (the service): `tcpdump -i IF -U -B <KiB> -s 0 -w - [filter]`. Without --immediate-mode libpcap uses
+//   TPACKET_V3: the kernel packs packets into blocks of a large ring (-B) and hands a block over when it is full or when
+//   tcpdump's 1 s timeout expires, so tcpdump and node wake up once per block instead of once per packet, and a busy
+//   box has seconds of buffer instead of a few dozen packets. Latency: at most ~1 s. -U stays: tcpdump writes each
+//   packet of the block without stdio buffering, so the last packets before a silence are not held back.
+// - immediate (tests, short captures): `--immediate-mode`, each packet handed over as it arrives (TPACKET_V2 ring, one
+//   slot per packet: on `lo`, whose MTU is 64 KiB, tcpdump's default 2 MiB buffer holds ~30 packets).
 // Drop statistics come from tcpdump's stderr: on SIGUSR1 (Linux tcpdump's SIGINFO substitute) as one line, and at exit
 // as three lines; both are parsed into stats() and the counters capture.captured / capture.received / capture.dropped.
 import { spawn } from "node:child_process";
@@ -11,6 +18,15 @@ import { CaptureReader } from "./reader.ts";
 export const LIVE_STATS_INTERVAL_MS = 10_000;
 /** After stop(), how long tcpdump gets to flush and exit before SIGKILL. */
 export const LIVE_STOP_GRACE_MS = 5_000;
+/** Kernel capture buffer in throughput mode (tcpdump -B, KiB): ~400,000 small packets, seconds of traffic at 100,000+
+ *  packets/s, for when node or tcpdump is briefly descheduled. Kernel memory, outside node's heap. */
+export const LIVE_BUFFER_KIB = 64 * 1024;
+/** tcpdump's packet buffer timeout (hard-coded in tcpdump, `pcap_set_timeout(…, 1000)`): in throughput mode a packet
+ *  reaches node at the latest this long after it was captured. */
+export const TCPDUMP_TIMEOUT_MS = 1000;
+/** In throughput mode stop() waits this long before SIGINT: tcpdump exits without reading the block the kernel has not
+ *  yet handed over, so the packets captured before stop() would otherwise be lost. */
+export const LIVE_STOP_FLUSH_MS = TCPDUMP_TIMEOUT_MS + 200;
 /** Bytes of tcpdump's stderr kept for error messages. */
 const STDERR_KEEP = 4096;
 
@@ -26,6 +42,14 @@ export interface LiveCaptureOptions {
   statsIntervalMs?: number;
   /** tcpdump binary (default "tcpdump" from PATH). */
   tcpdumpPath?: string;
+  /**
+   * true (default): --immediate-mode, every packet handed over as it arrives; for tests and short captures, loses
+   * packets from ~10,000 packets/s on a busy box. false: throughput mode (see the header), for long-running capture;
+   * packets arrive in batches up to TCPDUMP_TIMEOUT_MS late and stop() takes LIVE_STOP_FLUSH_MS longer.
+   */
+  immediate?: boolean;
+  /** Kernel capture buffer (tcpdump -B) in KiB. Default: LIVE_BUFFER_KIB in throughput mode, libpcap's (2 MiB) otherwise. */
+  bufferKiB?: number;
 }
 
 export interface LiveStats {
@@ -52,7 +76,10 @@ export interface LiveCapture {
 export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
   const { iface, counters } = opts;
   const bin = opts.tcpdumpPath ?? "tcpdump";
-  const args = ["-i", iface, "-U", "--immediate-mode", "-s", String(opts.snaplen ?? 0), "-w", "-"];
+  const immediate = opts.immediate ?? true;
+  const bufferKiB = opts.bufferKiB ?? (immediate ? undefined : LIVE_BUFFER_KIB);
+  const args = ["-i", iface, "-U", ...(immediate ? ["--immediate-mode"] : []), ...(bufferKiB !== undefined ? ["-B", String(bufferKiB)] : [])];
+  args.push("-s", String(opts.snaplen ?? 0), "-w", "-");
   // As root tcpdump drops to the `tcpdump` user after opening the device; keep root so it can write to our pipe freely.
   if (process.getuid?.() === 0) args.push("-Z", "root");
   if (opts.filter) args.push(opts.filter);
@@ -68,6 +95,7 @@ export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
   let lineBuf = "";
   let statsTimer: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let stopped: Promise<void> | undefined;
 
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
@@ -174,14 +202,25 @@ export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
     done,
     stats: () => ({ ...stats }),
     pid: child.pid,
-    async stop(): Promise<void> {
-      if (!exited && !stopping) {
-        stopping = true;
-        child.kill("SIGINT");
-        killTimer = setTimeout(() => child.kill("SIGKILL"), LIVE_STOP_GRACE_MS);
-        killTimer.unref();
-      }
-      await done.catch(() => undefined);
+    stop(): Promise<void> {
+      // One stop sequence however often it is called: a second call must not cut the flush wait short.
+      stopped ??= (async () => {
+        if (!exited) {
+          stopping = true;
+          if (!immediate && listening) {
+            let flushTimer: NodeJS.Timeout | undefined;
+            await Promise.race([new Promise((r) => (flushTimer = setTimeout(r, LIVE_STOP_FLUSH_MS))), done.catch(() => undefined)]);
+            clearTimeout(flushTimer);
+          }
+          if (!exited) {
+            child.kill("SIGINT");
+            killTimer = setTimeout(() => child.kill("SIGKILL"), LIVE_STOP_GRACE_MS);
+            killTimer.unref();
+          }
+        }
+        await done.catch(() => undefined);
+      })();
+      return stopped;
     },
   };
 }
