@@ -7,7 +7,7 @@ import { createServer, connect, type Server } from "node:net";
 import { Counters } from "../core/counters.ts";
 import { createPacket, decodeFrame } from "../decode/decode.ts";
 import { formatIp } from "../decode/format.ts";
-import { startLiveCapture, type LiveCapture } from "./live.ts";
+import { LIVE_STOP_FLUSH_MS, startLiveCapture, type LiveCapture } from "./live.ts";
 
 const SERVER = "127.77.0.1";
 const CLIENT = "127.77.0.2";
@@ -82,6 +82,34 @@ describe("live capture (tcpdump)", () => {
     expect(counters.get("capture.received")).toBe(final.received);
     expect(counters.get("capture.dropped")).toBe(0);
     expect(counters.get("capture.truncated-record")).toBe(0);
+  });
+
+  it("throughput mode (no --immediate-mode, big buffer) delivers every packet, those right before stop() included", async () => {
+    const counters = new Counters();
+    const pkt = createPacket();
+    const got: string[] = [];
+    live = startLiveCapture({
+      iface: "lo",
+      filter: `host ${SERVER} and udp port ${UDP_PORT + 10}`,
+      counters,
+      statsIntervalMs: 0,
+      immediate: false,
+      bufferKiB: 4096,
+      onFrame: (f) => {
+        if (decodeFrame(f, pkt, counters)) got.push(Buffer.from(pkt.payload).toString());
+      },
+    });
+    await live.ready;
+    const tx = createSocket("udp4");
+    await new Promise<void>((r) => tx.bind(0, CLIENT, () => r()));
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => tx.send(`batch-${i}`, UDP_PORT + 10, SERVER, () => r()));
+    tx.close();
+    // Stopped at once: the kernel has not handed over its block yet; stop() must wait for it rather than lose it.
+    const t0 = Date.now();
+    await live.stop();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(LIVE_STOP_FLUSH_MS - 50);
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `batch-${i}`));
+    expect(live.stats()).toMatchObject({ captured: 20, dropped: 0 });
   });
 
   it("a missing interface rejects ready and done with tcpdump's reason", async () => {
