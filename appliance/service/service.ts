@@ -108,6 +108,8 @@ export class SensorService {
       ...(c.filter ? { filter: c.filter } : {}),
       onFrame,
       counters: c.counters,
+      // Long-running capture: batches from a 64 MiB kernel buffer (≤ 1 s late) instead of a pipe write per packet.
+      immediate: false,
       ...(this.config.tcpdump ? { tcpdumpPath: this.config.tcpdump } : {}),
     });
     c.live = live;
