@@ -1,8 +1,10 @@
 // Live capture through real tcpdump on `lo`: UDP datagrams and a TCP connection between 127.77.0.2 and 127.77.0.1 (an
 // address used by no other test) arrive decoded with the right addresses, ports and payloads; statistics are parsed;
-// a missing interface or binary is a clear error.
+// a missing interface or binary is a clear error; tcpdump dies with the node process that started it (SIGKILL included).
 import { afterEach, describe, expect, it } from "vitest";
+import { execFileSync, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { fileURLToPath } from "node:url";
 import { createServer, connect, type Server } from "node:net";
 import { Counters } from "../core/counters.ts";
 import { createPacket, decodeFrame } from "../decode/decode.ts";
@@ -23,6 +25,15 @@ afterEach(async () => {
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (!cond() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Pids of processes (tcpdump and its watchdog) whose command line contains `text`. */
+function pgrep(text: string): number[] {
+  try {
+    return execFileSync("pgrep", ["-f", text]).toString().trim().split("\n").map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
 }
 
 describe("live capture (tcpdump)", () => {
@@ -110,6 +121,44 @@ describe("live capture (tcpdump)", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(LIVE_STOP_FLUSH_MS - 50);
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `batch-${i}`));
     expect(live.stats()).toMatchObject({ captured: 20, dropped: 0 });
+    // Neither tcpdump nor its watchdog outlives a normal stop.
+    await waitFor(() => pgrep(`udp port ${UDP_PORT + 10}`).length === 0, 3000);
+    expect(pgrep(`udp port ${UDP_PORT + 10}`)).toEqual([]);
+  });
+
+  it("tcpdump dies when the node process that started it is killed with SIGKILL", async () => {
+    // The filter reaches the child through the environment, so only tcpdump (and its watchdog) carry it in argv.
+    const filter = "host 127.77.0.3 and udp port 47077";
+    const liveTs = fileURLToPath(new URL("./live.ts", import.meta.url));
+    const code = [
+      `const { startLiveCapture } = await import(${JSON.stringify(liveTs)});`,
+      `const { Counters } = await import(${JSON.stringify(fileURLToPath(new URL("../core/counters.ts", import.meta.url)))});`,
+      `const live = startLiveCapture({ iface: "lo", filter: process.env.LIVE_FILTER, immediate: false, onFrame: () => {}, counters: new Counters() });`,
+      `await live.ready; console.log("ready " + live.pid); setInterval(() => {}, 1000);`,
+    ].join("\n");
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      env: { ...process.env, LIVE_FILTER: filter },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const tcpdumpPid = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          const m = /ready (\d+)/.exec((out += d.toString()));
+          if (m) resolve(Number(m[1]));
+        });
+        child.once("exit", (c) => reject(new Error(`child exited (${c}) before capturing`)));
+      });
+      // LiveCapture.pid is tcpdump itself (SIGUSR1 goes there), a direct child of the node process.
+      expect(pgrep(filter)).toContain(tcpdumpPid);
+      expect(execFileSync("ps", ["-o", "comm=,ppid=", "-p", String(tcpdumpPid)]).toString().trim().split(/\s+/)).toEqual(["tcpdump", String(child.pid)]);
+      child.kill("SIGKILL");
+      await waitFor(() => pgrep(filter).length === 0, 5000);
+      expect(pgrep(filter)).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
+      for (const pid of pgrep(filter)) process.kill(pid, "SIGKILL");
+    }
   });
 
   it("a missing interface rejects ready and done with tcpdump's reason", async () => {

@@ -9,6 +9,8 @@
 //   slot per packet: on `lo`, whose MTU is 64 KiB, tcpdump's default 2 MiB buffer holds ~30 packets).
 // Drop statistics come from tcpdump's stderr: on SIGUSR1 (Linux tcpdump's SIGINFO substitute) as one line, and at exit
 // as three lines; both are parsed into stats() and the counters capture.captured / capture.received / capture.dropped.
+// tcpdump dies with node (WATCHDOG): a node killed with SIGKILL would otherwise leave it running, on a quiet interface for
+// ever, holding its kernel buffer.
 import { spawn } from "node:child_process";
 import type { Frame } from "../core/types.ts";
 import type { Counters } from "../core/counters.ts";
@@ -29,6 +31,24 @@ export const TCPDUMP_TIMEOUT_MS = 1000;
 export const LIVE_STOP_FLUSH_MS = TCPDUMP_TIMEOUT_MS + 200;
 /** Bytes of tcpdump's stderr kept for error messages. */
 const STDERR_KEEP = 4096;
+
+// `sh -c WATCHDOG otwatch-tcpdump <bin> <args…>`: a background subshell blocks reading a pipe whose only write end is in
+// node (our stdin, kept as fd 3: a background job's own stdin is /dev/null), then the shell execs tcpdump in its own
+// place, so tcpdump keeps the pid node spawned (stop() and SIGUSR1 reach it directly) and writes straight into node's
+// stdout pipe, unbuffered by any shell. When node dies, however, the kernel closes the pipe, the read returns and the
+// subshell sends SIGTERM to tcpdump. Node also closes the pipe itself when tcpdump exits: the subshell then finds it
+// has been reparented (its ppid is no longer tcpdump's pid) and exits without signalling a pid that may be reused.
+// Not prctl(PR_SET_PDEATHSIG) (`setpriv --pdeathsig`): the kernel clears it when exec'ing a binary with file
+// capabilities (setcap'd tcpdump, the non-root install) and when tcpdump changes uid (-Z).
+const WATCHDOG = [
+  "bin=$1; shift",
+  "exec 3<&0",
+  '( while read -r _ <&3; do :; done; read -r _ _ _ ppid _ </proc/self/stat; [ "$ppid" = "$$" ] && kill -TERM "$$" ) </dev/null >/dev/null 2>&1 &',
+  'exec "$bin" "$@" </dev/null 3<&-',
+].join("\n");
+/** sh's exit codes when exec fails: command not found, found but not executable. */
+const SH_NOT_FOUND = 127;
+const SH_CANNOT_EXEC = 126;
 
 export interface LiveCaptureOptions {
   iface: string;
@@ -69,7 +89,8 @@ export interface LiveCapture {
   /** Asks tcpdump to stop (SIGINT: it flushes and prints final statistics); resolves when done has settled. */
   stop(): Promise<void>;
   stats(): LiveStats;
-  /** tcpdump's process id (undefined when it could not be spawned): for CPU accounting in benchmarks. */
+  /** tcpdump's process id (undefined when it could not be spawned): for CPU accounting in benchmarks. The watchdog
+   *  shell execs tcpdump in its own place, so this is tcpdump itself once "listening" (ready). */
   readonly pid: number | undefined;
 }
 
@@ -108,7 +129,9 @@ export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
   done.catch(() => undefined);
 
   const reader = new CaptureReader(opts.onFrame, counters);
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("sh", ["-c", WATCHDOG, "otwatch-tcpdump", bin, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  // Nothing is ever written: the pipe only signals node's death by closing (node closes it itself when tcpdump exits).
+  child.stdin.on("error", () => undefined);
 
   child.stdout.on("data", (chunk: Buffer) => {
     if (failure) return;
@@ -167,10 +190,7 @@ export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
 
   child.on("error", (err: NodeJS.ErrnoException) => {
     exited = true;
-    failure =
-      err.code === "ENOENT"
-        ? new Error(`${bin} not found: live capture needs tcpdump (Debian: apt-get install tcpdump)`)
-        : new Error(`cannot start ${bin}: ${err.message}`);
+    failure = new Error(`cannot start ${bin} (through sh): ${err.message}`);
     clearInterval(statsTimer);
     rejectReady(failure);
     rejectDone(failure);
@@ -182,7 +202,11 @@ export function startLiveCapture(opts: LiveCaptureOptions): LiveCapture {
     clearTimeout(killTimer);
     if (lineBuf) onStderrLine(lineBuf);
     reader.end();
-    if (!listening && !failure && stopping) {
+    if (!listening && !failure && code === SH_NOT_FOUND) {
+      failure = new Error(`${bin} not found: live capture needs tcpdump (Debian: apt-get install tcpdump)`);
+    } else if (!listening && !failure && code === SH_CANNOT_EXEC) {
+      failure = new Error(`cannot start ${bin}: ${lastError()}`);
+    } else if (!listening && !failure && stopping) {
       rejectReady(new Error(`live capture on "${iface}" stopped before tcpdump was listening`));
     } else if (!listening && !failure) {
       failure = new Error(`tcpdump could not capture on interface "${iface}"${opts.filter ? ` with filter "${opts.filter}"` : ""}: ${lastError()}`);
