@@ -2,7 +2,7 @@
 // lookups and on a domain whose hashed-label pattern was already there in learning.
 import { describe, expect, it } from "vitest";
 import type { EventBase } from "../../core/types.ts";
-import { DnsTunnelAnalyzer, looksEncoded, splitName } from "./dns-tunnel.ts";
+import { DNS_TUNNEL_MAX_ENTRIES, DnsTunnelAnalyzer, looksEncoded, splitName } from "./dns-tunnel.ts";
 import { T0, busyItTraffic, dnsQuery, drive, plantNormalTraffic, rng } from "./test-kit.ts";
 
 const LEARN = T0 + 3600;
@@ -37,6 +37,22 @@ describe("name helpers", () => {
 });
 
 describe("DnsTunnelAnalyzer", () => {
+  it("keeps its state bounded under a flood of random names over many domains, and still catches a tunnel after it", () => {
+    const r = rng(3);
+    const a = new DnsTunnelAnalyzer();
+    // 3,000 domains × 200 unique subdomains = 600,000 names inside one window: more than the entry budget.
+    const flood: EventBase[] = [];
+    for (let d = 0; d < 3000; d++) {
+      const domain = `${randomLabel(r, 10)}.example`;
+      for (let i = 0; i < 200; i++) flood.push(dnsQuery({ ts: LEARN + 10 + d * 0.05 + i * 0.0002, src: "10.10.5.50", dst: RESOLVER, query: `w${i}.${domain}` }));
+    }
+    const drafts = drive(a, [...flood, ...tunnel("10.10.5.34", "relay-sync.example", LEARN + 300, 40, 0.8)], LEARN);
+    const held = (a as unknown as { entries: number }).entries;
+    expect(held).toBeLessThanOrEqual(DNS_TUNNEL_MAX_ENTRIES);
+    expect(held).toBeGreaterThan(DNS_TUNNEL_MAX_ENTRIES / 2);
+    expect(drafts.some((d) => d.src === "10.10.5.34" && d.evidence.domain === "relay-sync.example")).toBe(true);
+  });
+
   it("fires within seconds on long high-entropy TXT queries to a new domain, once, naming client and resolver", () => {
     const ev = [...busyItTraffic(T0, LEARN + 1800), ...tunnel("10.10.5.34", "relay-sync.example", LEARN + 300, 220, 0.8)];
     const drafts = drive(new DnsTunnelAnalyzer(), ev, LEARN);

@@ -9,7 +9,7 @@ import { getDomain } from "tldts";
 import { z } from "zod";
 import type { EventBase } from "../../core/types.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft } from "../types.ts";
-import { isOtOrDmz, numberMap, setBounded, sortedRecord } from "./common.ts";
+import { evictOldest, isOtOrDmz, numberMap, setBounded, sortedRecord } from "./common.ts";
 import { shannonEntropy } from "./stats.ts";
 import { isDnsEvent, type DnsEvent } from "./types.ts";
 
@@ -33,6 +33,9 @@ export const DNS_ENCODED_LONG_ENTROPY = 3.0;
 export const DNS_TUNNEL_MAX_DOMAINS = 20_000;
 export const DNS_TUNNEL_MAX_SUBS = 2048;
 export const DNS_TUNNEL_MAX_LEARNED = 100_000;
+/** Entries (subdomains, encoded, rare-typed, sources) kept over all domains at once: the per-domain caps times
+ * DNS_TUNNEL_MAX_DOMAINS would allow far more under a flood of random names. Beyond it, the oldest domains' windows go. */
+export const DNS_TUNNEL_MAX_ENTRIES = 400_000;
 
 const RARE_TYPES = new Set([16, 10, 5]);
 
@@ -84,6 +87,10 @@ function expire(m: Map<string, number>, before: number): void {
   }
 }
 
+function entriesOf(w: Window): number {
+  return w.subs.size + w.encoded.size + w.rare.size + w.sources.size;
+}
+
 function touch(m: Map<string, number>, key: string, ts: number): void {
   m.delete(key);
   setBounded(m, key, ts, DNS_TUNNEL_MAX_SUBS);
@@ -95,12 +102,15 @@ export class DnsTunnelAnalyzer implements Analyzer {
   private learnedEncoded = new Map<string, number>();
   private learnedRare = new Map<string, number>();
   private readonly windows = new Map<string, Window>();
+  /** Entries held by all windows (kept below DNS_TUNNEL_MAX_ENTRIES). */
+  private entries = 0;
 
   observe(e: EventBase, ctx: AnalyzerContext): AnomalyDraft[] | undefined {
     if (!isDnsEvent(e) || e.status === "unsolicited" || e.query === "") return undefined;
     const parts = splitName(e.query);
     if (parts === undefined) return undefined;
     const w = this.window(parts.domain);
+    const held = entriesOf(w);
     const before = e.ts - DNS_TUNNEL_WINDOW_S;
     expire(w.subs, before);
     expire(w.encoded, before);
@@ -112,6 +122,8 @@ export class DnsTunnelAnalyzer implements Analyzer {
     w.lastQuery = e.query;
     w.lastType = e.qtypeName;
     w.resolver = e.dst;
+    this.entries += entriesOf(w) - held;
+    while (this.entries > DNS_TUNNEL_MAX_ENTRIES && this.windows.size > 1) this.dropOldestWindow();
     if (ctx.mode === "learning") {
       this.learnMax(this.learnedUnique, parts.domain, w.subs.size);
       this.learnMax(this.learnedEncoded, parts.domain, w.encoded.size);
@@ -126,9 +138,15 @@ export class DnsTunnelAnalyzer implements Analyzer {
     let w = this.windows.get(domain);
     if (w === undefined) {
       w = { subs: new Map(), encoded: new Map(), rare: new Map(), sources: new Map(), firedUntil: 0, lastQuery: "", lastType: "", resolver: "" };
-      setBounded(this.windows, domain, w, DNS_TUNNEL_MAX_DOMAINS);
+      if (this.windows.size >= DNS_TUNNEL_MAX_DOMAINS) this.dropOldestWindow();
+      this.windows.set(domain, w);
     }
     return w;
+  }
+
+  private dropOldestWindow(): void {
+    const old = evictOldest(this.windows);
+    if (old !== undefined) this.entries -= entriesOf(old);
   }
 
   private learnMax(m: Map<string, number>, domain: string, v: number): void {
