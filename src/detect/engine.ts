@@ -15,6 +15,7 @@ import type { Baseline } from "./baseline-store.ts";
 import { BASELINE_VERSION } from "./baseline-store.ts";
 import type { Analyzer, AnalyzerContext, Anomaly, AnomalyDraft, Mode, ZoneInfo } from "./types.ts";
 import type { ZoneMap } from "./zones.ts";
+import { evictOldest } from "./behaviour/common.ts";
 
 export const DEFAULT_REEMIT_SECONDS = 3600;
 /** Aggregated anomalies kept in memory; the least recently seen is forgotten beyond this (counter detect.aggregate.evicted). */
@@ -248,8 +249,8 @@ export class DetectionEngine {
       dst_zone: d.dst ? this.zones.zoneOf(d.dst).name : "",
     };
     if (this.aggregates.size >= MAX_AGGREGATES) {
-      const oldest = this.aggregates.keys().next().value;
-      if (oldest !== undefined) this.aggregates.delete(oldest);
+      // Through the shared eviction cursor: a fresh keys() iterator walks every deleted entry's hole (O(n) per insert).
+      evictOldest(this.aggregates);
       this.counters?.add("detect.aggregate.evicted");
     }
     this.aggregates.set(key, { anomaly, lastEmitTs: ts, lastTs: ts });
