@@ -4,10 +4,10 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { connect } from "mqtt";
 import { Counters } from "../../src/core/counters.ts";
+import { packageRoot } from "../../src/core/package-root.ts";
 import { startInfluxd } from "../../src/services/influxd.ts";
 import { startMosquitto } from "../../src/services/mosquitto.ts";
 import { freePort, portAccepts } from "../../src/services/free-port.ts";
@@ -18,7 +18,8 @@ import { runReplay } from "./replay.ts";
 import { buildSensor, formatKindTable } from "./sensor-options.ts";
 import type { Command } from "./types.ts";
 
-const demoDir = resolve(fileURLToPath(new URL("../demo", import.meta.url)));
+// From the package root, not this module: bundled, this code runs from dist/<fingerprint>/.
+const demoDir = join(packageRoot(import.meta.url), "appliance", "demo");
 
 const usage = `usage: otwatch demo [options]
 
