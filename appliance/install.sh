@@ -156,14 +156,25 @@ for d in bin src protocols appliance grafana; do
 done
 for f in package.json package-lock.json; do put "$OPT/$f" 0644 root:root <"$SRC/$f"; done
 [ -f "$SRC/README.md" ] && put "$OPT/README.md" 0644 root:root <"$SRC/README.md"
-chmod -R u=rwX,go=rX "$OPT/src" "$OPT/protocols" "$OPT/appliance" "$OPT/bin/otwatch.js"
-own root:root -R "$OPT/src" "$OPT/protocols" "$OPT/appliance" "$OPT/bin/otwatch.js"
+launcher=("$OPT/bin/otwatch.js" "$OPT/bin/fingerprint.js" "$OPT/bin/fingerprint.d.ts")
+chmod -R u=rwX,go=rX "$OPT/src" "$OPT/protocols" "$OPT/appliance" "${launcher[@]}"
+own root:root -R "$OPT/src" "$OPT/protocols" "$OPT/appliance" "${launcher[@]}"
 
 LOCK_SUM="$(sha256sum "$OPT/package-lock.json" | cut -d' ' -f1)"
 if ((NPM)) && [ "$(cat "$OPT/node_modules/.otwatch-lock.sha256" 2>/dev/null)" != "$LOCK_SUM" ]; then
-  say "npm ci --omit=dev (runtime dependencies only; tsx runs the TypeScript sources)"
+  say "npm ci --omit=dev (runtime dependencies only; esbuild bundles the TypeScript sources, tsx is the fallback)"
   (cd "$OPT" && PATH="$(dirname "$NODE"):$PATH" npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
   echo "$LOCK_SUM" >"$OPT/node_modules/.otwatch-lock.sha256"
+fi
+
+# The CLI bundle (bin/otwatch.js builds dist/<fingerprint of the sources>/ on its first run): built here, as root,
+# because the service cannot write /opt/otwatch. Same sources → same fingerprint → a second run reuses it.
+env -u OTWATCH_DIST_DIR -u OTWATCH_NO_BUNDLE "$NODE" "$OPT/bin/otwatch.js" --help >/dev/null
+if compgen -G "$OPT/dist/*/cli.mjs" >/dev/null; then
+  chmod -R u=rwX,go=rX "$OPT/dist"
+  own root:root -R "$OPT/dist"
+else
+  say "warning: could not build the CLI bundle in $OPT/dist; otwatch will run the sources through tsx (slower start)"
 fi
 
 # The only privileged piece: a private tcpdump copy with file capabilities, executable by root and group otwatch only.
@@ -221,8 +232,9 @@ fi
 put "$INFLUX_CONF" 0644 root:root <"$SRC/appliance/etc/influxdb.conf"
 
 # --- 7. systemd unit ---------------------------------------------------------------------------------------------------
-# ExecPaths: everything the service executes — node, the tcpdump copy, esbuild (tsx starts it to transpile the
-# TypeScript sources; checked with strace -f -e execve) — and the directories their shared libraries live in.
+# ExecPaths: everything the service executes — node, the tcpdump copy, esbuild (only on the tsx fallback, when the
+# bundle is missing: tsx starts it to transpile the sources; checked with strace -f -e execve) — and the directories
+# their shared libraries live in.
 libdirs="$( (ldd "$NODE"; ldd "$TCPDUMP_SRC") 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | xargs -r -n1 dirname | sort -u | tr '\n' ' ')"
 exec_paths="$NODE /opt/otwatch/bin/tcpdump /opt/otwatch/node_modules/@esbuild ${libdirs% }"
 sed -e "s|@NODE@|$NODE|" -e "s|@EXEC_PATHS@|$exec_paths|" "$SRC/appliance/systemd/otwatch.service" | put "$UNIT" 0644 root:root

@@ -1,9 +1,9 @@
 // appliance/install.sh against a temporary root (issue 5 §3, §4): package installation and user creation are skipped
 // by flags (--no-packages --no-user; npm ci --omit=dev runs for real). Checked: the tree and modes, the capability-
-// holding tcpdump copy, idempotence (a second run leaves every path, mode, owner, checksum and capability as it was),
-// `systemd-analyze verify` on the unit, the generated Mosquitto and InfluxDB configs on real servers (loopback,
-// authentication, users), the installed copy running `otwatch run` as an unprivileged user (node without capabilities,
-// tcpdump with them) on `lo`, and uninstall.
+// holding tcpdump copy, the pre-built CLI bundle, idempotence (a second run leaves every path, mode, owner, checksum
+// and capability as it was), `systemd-analyze verify` on the unit, the generated Mosquitto and InfluxDB configs on real
+// servers (loopback, authentication, users), the installed copy running `otwatch run` as an unprivileged user (node
+// without capabilities, tcpdump with them) on `lo`, and uninstall.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
@@ -84,6 +84,11 @@ describe("appliance/install.sh into a temporary root", () => {
     expect(nm).toEqual(expect.arrayContaining(["tsx", "hono", "zod", "mqtt", "influx", "yaml"]));
     for (const dev of ["vitest", "node-opcua", "modbus-serial", "typescript"]) expect(nm).not.toContain(dev);
     expect(existsSync(join(R, "opt/otwatch/appliance/api/app.test.ts"))).toBe(false);
+    // The CLI bundle is pre-built (the service cannot write /opt/otwatch), readable by everyone.
+    const dist = readdirSync(join(R, "opt/otwatch/dist"));
+    expect(dist).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/)]);
+    expect(mode(`opt/otwatch/dist/${dist[0]}`)).toBe("755");
+    expect(mode(`opt/otwatch/dist/${dist[0]}/cli.mjs`)).toBe("644");
     // The example configuration is valid as shipped.
     expect(loadServiceConfig(join(R, "etc/otwatch/otwatch.yaml")).interfaces).toEqual([{ name: "eth1" }]);
     first = snapshot(R);
@@ -114,16 +119,22 @@ describe("appliance/install.sh into a temporary root", () => {
     expect(broken.stderr).toContain("Unknown key 'Restartt' in section [Service]");
   });
 
-  it("executes nothing outside the unit's ExecPaths= (strace of the installed copy with a cold tsx cache)", async () => {
+  it("executes nothing outside the unit's ExecPaths= (strace of the installed copy: bundle, and tsx with a cold cache)", async () => {
     const unit = readFileSync(join(R, "etc/systemd/system/otwatch.service"), "utf8");
     const allowed = (/^ExecPaths=(.*)$/m.exec(unit)?.[1] ?? "").split(" ").map((p) => p.replace(/^\/opt\/otwatch/, join(R, "opt/otwatch")));
-    const tmp = mkdtempSync(join(tmpdir(), "otwatch-tsxcache-"));
-    const trace = join(work, "execve.txt");
-    await run("strace", ["-f", "-e", "trace=execve", "-o", trace, process.execPath, join(R, "opt/otwatch/bin/otwatch.js"), "run", "--check", "--config", join(R, "etc/otwatch/otwatch.yaml")], { env: { ...process.env, TMPDIR: tmp } });
-    rmSync(tmp, { recursive: true, force: true });
-    const executed = [...readFileSync(trace, "utf8").matchAll(/execve\("([^"]+)".*\) = 0$/gm)].map((m) => m[1] as string);
-    expect(executed.some((p) => p.includes("@esbuild"))).toBe(true); // tsx transpiles with the esbuild binary
-    for (const p of executed) expect(allowed.some((a) => p === a || p.startsWith(`${a}/`)), p).toBe(true);
+    const executed = async (env: Record<string, string>): Promise<string[]> => {
+      const tmp = mkdtempSync(join(tmpdir(), "otwatch-tsxcache-"));
+      const trace = join(work, "execve.txt");
+      const { OTWATCH_NO_BUNDLE: _, OTWATCH_DIST_DIR: __, ...base } = process.env;
+      await run("strace", ["-f", "-e", "trace=execve", "-o", trace, process.execPath, join(R, "opt/otwatch/bin/otwatch.js"), "run", "--check", "--config", join(R, "etc/otwatch/otwatch.yaml")], { env: { ...base, TMPDIR: tmp, ...env } });
+      rmSync(tmp, { recursive: true, force: true });
+      return [...readFileSync(trace, "utf8").matchAll(/execve\("([^"]+)".*\) = 0$/gm)].map((m) => m[1] as string);
+    };
+    const bundled = await executed({});
+    expect(bundled.some((p) => p.includes("@esbuild"))).toBe(false); // the pre-built bundle needs no transpiler
+    const tsx = await executed({ OTWATCH_NO_BUNDLE: "1" });
+    expect(tsx.some((p) => p.includes("@esbuild"))).toBe(true); // the fallback: tsx transpiles with the esbuild binary
+    for (const p of [...bundled, ...tsx]) expect(allowed.some((a) => p === a || p.startsWith(`${a}/`)), p).toBe(true);
   });
 
   it("configures Mosquitto on loopback with authentication and topic ACLs", async () => {
