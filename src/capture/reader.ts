@@ -3,11 +3,13 @@
 // Specs: pcap — draft-ietf-opsawg-pcap §4–5; pcapng — draft-ietf-opsawg-pcapng §4.1 SHB, §4.2 IDB, §4.3 EPB, §4.4 SPB,
 // Appendix A OPB. The format is detected by the magic number, never by file name.
 //
-// Buffer lifetimes: frames are delivered synchronously inside push(). `frame.data` is a view into the pushed chunk (or into
-// the reader's internal carry-over buffer for a record that straddled two chunks), and the Frame object itself is reused:
-// both are valid only during the onFrame callback. Copy what you keep (see cloneFrame).
+// Buffer lifetimes: frames are delivered synchronously inside push(). The frame (a reused BufferFrame) points into the pushed
+// chunk (or into the reader's internal carry-over buffer for a record that straddled two chunks); `frame.data` is built
+// lazily from that (the decoder reads buf/start/end directly and never needs it). Both are valid only during the onFrame
+// callback. Copy what you keep (see cloneFrame).
 import type { Frame } from "../core/types.ts";
 import type { Counters } from "../core/counters.ts";
+import { BufferFrame } from "../core/frame.ts";
 import { InterfaceTable, readU16, readU32 } from "./pcapng-interfaces.ts";
 
 /** Largest classic-pcap record we accept (Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD); beyond it the file is garbage. */
@@ -37,14 +39,6 @@ const enum State {
   Stopped,
 }
 
-class ReusedFrame implements Frame {
-  index = 0;
-  ts = 0;
-  linkType = 0;
-  iface = 0;
-  data: Uint8Array = new Uint8Array(0);
-  origLen = 0;
-}
 
 /** A stable copy of a frame (its own data), for callers that keep frames beyond the callback (tests, evidence). */
 export function cloneFrame(f: Frame): Frame {
@@ -60,7 +54,7 @@ export class CaptureReader {
   private pcapLinkType = 0;
   /** pcapng interfaces of the current section. */
   private readonly ifaces = new InterfaceTable();
-  private readonly frame = new ReusedFrame();
+  private readonly frame = new BufferFrame();
   private carry = new Uint8Array(0);
   private carryLen = 0;
   /** Unread input left when onFrame threw; parsed first by the next push() or end(). */
@@ -251,7 +245,7 @@ export class CaptureReader {
     f.linkType = this.pcapLinkType;
     f.iface = 0;
     f.origLen = readU32(b, off + 12, le);
-    f.data = b.subarray(off + PCAP_RECORD_HEADER_LEN, off + n);
+    f.setBytes(b, off + PCAP_RECORD_HEADER_LEN, off + n);
     this.onFrame(f);
   }
 
@@ -279,7 +273,7 @@ export class CaptureReader {
         f.linkType = this.ifaces.linkType[iface]!;
         f.iface = iface;
         f.origLen = readU32(b, off + 24, le);
-        f.data = b.subarray(off + 28, off + 28 + cap);
+        f.setBytes(b, off + 28, off + 28 + cap);
         this.onFrame(f);
         return;
       }
@@ -295,7 +289,7 @@ export class CaptureReader {
         f.linkType = this.ifaces.linkType[0]!;
         f.iface = 0;
         f.origLen = orig;
-        f.data = b.subarray(off + 12, off + 12 + cap);
+        f.setBytes(b, off + 12, off + 12 + cap);
         this.onFrame(f);
         return;
       }

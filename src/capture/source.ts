@@ -1,6 +1,6 @@
 // Reads a capture file (or stdin for "-") in large chunks and streams it through a CaptureReader.
 // Frames are delivered synchronously from inside the read loop; see reader.ts for the lifetime of frame.data.
-import { createReadStream } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Frame } from "../core/types.ts";
@@ -25,23 +25,37 @@ export async function readCapture(
   counters: Counters,
   opts?: ReadCaptureOptions,
 ): Promise<void> {
-  let stream: Readable;
-  let total: number | undefined;
-  if (source === "-") {
-    stream = process.stdin;
-  } else {
-    const st = await stat(source);
-    total = st.isFile() ? st.size : undefined;
-    stream = createReadStream(source, { highWaterMark: READ_CHUNK_BYTES });
-  }
   const reader = new CaptureReader(onFrame, counters);
-  let bytes = 0;
   const onProgress = opts?.onProgress;
-  for await (const chunk of stream) {
-    const buf = chunk as Uint8Array;
-    bytes += buf.length;
-    reader.push(buf);
-    onProgress?.(bytes, total);
+  let bytes = 0;
+  const st = source === "-" ? undefined : await stat(source);
+  if (st !== undefined && st.isFile()) {
+    // A regular file: plain synchronous reads. A read stream costs a thread-pool round trip per chunk, during which the
+    // main thread idles; after each chunk the loop yields once (setImmediate) so timers and sockets (sinks) still run.
+    const total = st.size;
+    const fd = openSync(source, "r");
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+        const n = readSync(fd, buf, 0, READ_CHUNK_BYTES, null);
+        if (n === 0) break;
+        bytes += n;
+        reader.push(n === READ_CHUNK_BYTES ? buf : buf.subarray(0, n));
+        onProgress?.(bytes, total);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    // stdin, a FIFO or a character device: a stream.
+    const stream: Readable = source === "-" ? process.stdin : createReadStream(source, { highWaterMark: READ_CHUNK_BYTES });
+    for await (const chunk of stream) {
+      const buf = chunk as Uint8Array;
+      bytes += buf.length;
+      reader.push(buf);
+      onProgress?.(bytes, undefined);
+    }
   }
   reader.end();
   if (bytes > 0 && reader.format === undefined && counters.get("capture.unknown-format") > 0) {

@@ -7,6 +7,7 @@ import type { Counters } from "../core/counters.ts";
 import type { Frame, Packet } from "../core/types.ts";
 import { decodeArp, decodeIpv4, decodeIpv6, drop } from "./ip.ts";
 import { DecodedPacket } from "./packet.ts";
+import { BufferFrame } from "../core/frame.ts";
 
 const ETH_IPV4 = 0x0800;
 const ETH_ARP = 0x0806;
@@ -40,45 +41,57 @@ export function decodeFrame(frame: Frame, pkt: Packet, counters: Counters): bool
 }
 
 function decodeInto(frame: Frame, pkt: DecodedPacket, counters: Counters): boolean {
-  pkt.reset(frame.data, frame.index, frame.ts);
-  const d = frame.data;
-  const end = d.length;
+  // The reader's frames are a byte range of its chunk (no view of their own): decode in place, offsets relative to `b`.
+  let d: Uint8Array;
+  let b: number;
+  let end: number;
+  if (frame instanceof BufferFrame) {
+    d = frame.buf;
+    b = frame.start;
+    end = frame.end;
+  } else {
+    d = frame.data;
+    b = 0;
+    end = d.length;
+  }
+  pkt.reset(d, frame.index, frame.ts);
+  const len = end - b;
   switch (frame.linkType) {
     case 1: {
-      if (end < 14) return drop(counters, "decode.ethernet.truncated");
-      pkt.dstMacOff = 0;
-      pkt.srcMacOff = 6;
-      return decodeEthertype(d, 14, end, (d[12]! << 8) | d[13]!, pkt, counters);
+      if (len < 14) return drop(counters, "decode.ethernet.truncated");
+      pkt.dstMacOff = b;
+      pkt.srcMacOff = b + 6;
+      return decodeEthertype(d, b + 14, end, (d[b + 12]! << 8) | d[b + 13]!, pkt, counters);
     }
     case 113: {
       // Linux cooked v1: packet type, ARPHRD type, address length, 8 address bytes, protocol.
-      if (end < 16) return drop(counters, "decode.sll.truncated");
-      if (((d[2]! << 8) | d[3]!) === 1 && ((d[4]! << 8) | d[5]!) === 6) pkt.srcMacOff = 6;
-      return decodeEthertype(d, 16, end, (d[14]! << 8) | d[15]!, pkt, counters);
+      if (len < 16) return drop(counters, "decode.sll.truncated");
+      if (((d[b + 2]! << 8) | d[b + 3]!) === 1 && ((d[b + 4]! << 8) | d[b + 5]!) === 6) pkt.srcMacOff = b + 6;
+      return decodeEthertype(d, b + 16, end, (d[b + 14]! << 8) | d[b + 15]!, pkt, counters);
     }
     case 276: {
       // Linux cooked v2: protocol, reserved, interface index, ARPHRD type, packet type, address length, 8 address bytes.
-      if (end < 20) return drop(counters, "decode.sll2.truncated");
-      if (((d[8]! << 8) | d[9]!) === 1 && d[11] === 6) pkt.srcMacOff = 12;
-      return decodeEthertype(d, 20, end, (d[0]! << 8) | d[1]!, pkt, counters);
+      if (len < 20) return drop(counters, "decode.sll2.truncated");
+      if (((d[b + 8]! << 8) | d[b + 9]!) === 1 && d[b + 11] === 6) pkt.srcMacOff = b + 12;
+      return decodeEthertype(d, b + 20, end, (d[b]! << 8) | d[b + 1]!, pkt, counters);
     }
     case 101:
     case 12:
     case 14:
-      return decodeRawIp(d, 0, end, pkt, counters);
+      return decodeRawIp(d, b, end, pkt, counters);
     case 228:
-      return decodeIpv4(d, 0, end, pkt, counters);
+      return decodeIpv4(d, b, end, pkt, counters);
     case 229:
-      return decodeIpv6(d, 0, end, pkt, counters);
+      return decodeIpv6(d, b, end, pkt, counters);
     case 0:
     case 108: {
-      if (end < 4) return drop(counters, "decode.null.truncated");
+      if (len < 4) return drop(counters, "decode.null.truncated");
       // DLT_NULL holds the AF_ value in the capturing host's byte order; DLT_LOOP always big-endian.
-      let family = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
-      if (frame.linkType === 0 && (family & 0xffff0000) !== 0) family = (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0;
-      if (family === 2) return decodeIpv4(d, 4, end, pkt, counters);
+      let family = ((d[b]! << 24) | (d[b + 1]! << 16) | (d[b + 2]! << 8) | d[b + 3]!) >>> 0;
+      if (frame.linkType === 0 && (family & 0xffff0000) !== 0) family = (d[b]! | (d[b + 1]! << 8) | (d[b + 2]! << 16) | (d[b + 3]! << 24)) >>> 0;
+      if (family === 2) return decodeIpv4(d, b + 4, end, pkt, counters);
       // AF_INET6 is 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
-      if (family === 24 || family === 28 || family === 30) return decodeIpv6(d, 4, end, pkt, counters);
+      if (family === 24 || family === 28 || family === 30) return decodeIpv6(d, b + 4, end, pkt, counters);
       return drop(counters, "decode.null.unknown-family");
     }
     default:

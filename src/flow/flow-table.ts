@@ -1,7 +1,7 @@
 // Flow table (issue 2 item 3): flows keyed by the bidirectional 5-tuple, client/server roles, TCP handshake state, idle
 // expiry by packet time, FIN/RST close, and a hard cap with least-recently-active eviction. Emits flow.start/flow.end.
-// Lookup is allocation-free: a symmetric numeric hash into a Map of bucket chains, compared field by field; address
-// strings are built once, when the flow is created.
+// Lookup is allocation-free: a symmetric numeric hash into a Map of bucket chains, compared field by field (addresses as
+// 32-bit words: one compare per IPv4 address, four per IPv6); address strings are built once, when the flow is created.
 
 import type { Counters } from "../core/counters.ts";
 import type { Dir, EventBase, FlowInfo, Packet, Ts } from "../core/types.ts";
@@ -23,17 +23,19 @@ export interface FlowTableOptions<A> {
   onEnd(flow: Flow<A>, reason: EndReason, ts: Ts): void;
 }
 
-function endpointHash(buf: Uint8Array, off: number, len: number, port: number): number {
-  let h = Math.imul(port ^ 0x5bd1e995, 0x9e3779b1);
-  for (let i = 0; i < len; i++) h = Math.imul(h ^ (buf[off + i] as number), 0x01000193);
-  return h;
+/** Big-endian 32-bit word of an address at `off` (addresses are compared and hashed a word at a time). */
+function word(b: Uint8Array, off: number): number {
+  return (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
 }
 
-/** Compares a flow's stored address with `len` bytes of `buf` at `off`. */
-function sameIp(ip: Uint8Array, buf: Uint8Array, off: number, len: number): boolean {
-  if (ip.length !== len) return false;
-  for (let i = 0; i < len; i++) if (ip[i] !== buf[off + i]) return false;
-  return true;
+/** Hash of one endpoint (address words and port); the flow hash is the sum of both ends, so it is symmetric. */
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(port ^ 0x5bd1e995, 0x9e3779b1);
+  h = Math.imul(h ^ w0, 0x01000193);
+  h = Math.imul(h ^ w1, 0x01000193);
+  h = Math.imul(h ^ w2, 0x01000193);
+  h = Math.imul(h ^ w3, 0x01000193);
+  return h ^ (h >>> 15);
 }
 
 export class FlowTable<A> {
@@ -89,14 +91,28 @@ export class FlowTable<A> {
       sBuf = pkt.srcIp;
       dBuf = pkt.dstIp;
     }
-    const alen = pkt.ipVersion === 6 ? 16 : 4;
-    const hash = (endpointHash(sBuf, sOff, alen, sport) + endpointHash(dBuf, dOff, alen, dport) + proto) | 0;
+    // Addresses as 32-bit words (IPv4: one word, the rest 0; the family is compared too).
+    const fam = pkt.ipVersion;
+    const s0 = word(sBuf, sOff);
+    const d0 = word(dBuf, dOff);
+    let s1 = 0, s2 = 0, s3 = 0, d1 = 0, d2 = 0, d3 = 0;
+    if (fam === 6) {
+      s1 = word(sBuf, sOff + 4);
+      s2 = word(sBuf, sOff + 8);
+      s3 = word(sBuf, sOff + 12);
+      d1 = word(dBuf, dOff + 4);
+      d2 = word(dBuf, dOff + 8);
+      d3 = word(dBuf, dOff + 12);
+    }
+    const hash = (endpointHash(s0, s1, s2, s3, sport) + endpointHash(d0, d1, d2, d3, dport) + proto) | 0;
     let flow = this.buckets.get(hash);
     let fromA = true;
     while (flow !== undefined) {
-      if (flow.proto === proto) {
-        if (flow.portA === sport && flow.portB === dport && sameIp(flow.ipA, sBuf, sOff, alen) && sameIp(flow.ipB, dBuf, dOff, alen)) break;
-        if (flow.portA === dport && flow.portB === sport && sameIp(flow.ipA, dBuf, dOff, alen) && sameIp(flow.ipB, sBuf, sOff, alen)) {
+      if (flow.proto === proto && flow.fam === fam) {
+        if (flow.portA === sport && flow.portB === dport && flow.a0 === s0 && flow.b0 === d0 && flow.a1 === s1 && flow.b1 === d1 &&
+          flow.a2 === s2 && flow.b2 === d2 && flow.a3 === s3 && flow.b3 === d3) break;
+        if (flow.portA === dport && flow.portB === sport && flow.a0 === d0 && flow.b0 === s0 && flow.a1 === d1 && flow.b1 === s1 &&
+          flow.a2 === d2 && flow.b2 === s2 && flow.a3 === d3 && flow.b3 === s3) {
           fromA = false;
           break;
         }
@@ -120,6 +136,7 @@ export class FlowTable<A> {
         return undefined;
       }
       flow = this.create(pkt, hash);
+      flow.setKey(fam, s0, s1, s2, s3, d0, d1, d2, d3);
       fromA = true;
     }
     const dir: Dir = fromA === flow.clientIsA ? 0 : 1;

@@ -43,9 +43,16 @@ export const LIST_NONE = -1;
 /** One flow. `A` is the per-flow application state the pipeline attaches (streams, session). */
 export class Flow<A> {
   readonly info: FlowInfo;
-  /** Endpoint A is the source of the first packet seen. */
-  readonly ipA: Uint8Array;
-  readonly ipB: Uint8Array;
+  /** Endpoint A is the source of the first packet seen. Addresses as big-endian 32-bit words (IPv4: a0/b0, rest 0). */
+  fam = 0;
+  a0 = 0;
+  a1 = 0;
+  a2 = 0;
+  a3 = 0;
+  b0 = 0;
+  b1 = 0;
+  b2 = 0;
+  b3 = 0;
   readonly portA: number;
   readonly portB: number;
   readonly proto: number;
@@ -76,8 +83,6 @@ export class Flow<A> {
 
   constructor(info: FlowInfo, pkt: Packet, hash: number, clientIsA: boolean, midstream: boolean) {
     this.info = info;
-    this.ipA = pkt.srcIp.slice();
-    this.ipB = pkt.dstIp.slice();
     this.portA = pkt.srcPort;
     this.portB = pkt.dstPort;
     this.proto = pkt.proto;
@@ -86,6 +91,19 @@ export class Flow<A> {
     this.midstream = midstream;
     this.lastTs = pkt.ts;
     this.lastFrame = pkt.frame;
+  }
+
+  /** The flow's key: address family (4/6) and the address words of endpoints A and B. */
+  setKey(fam: number, a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number): void {
+    this.fam = fam;
+    this.a0 = a0;
+    this.a1 = a1;
+    this.a2 = a2;
+    this.a3 = a3;
+    this.b0 = b0;
+    this.b1 = b1;
+    this.b2 = b2;
+    this.b3 = b3;
   }
 
   get established(): boolean {

@@ -6,7 +6,7 @@ import {
 } from "../types/builtins.ts";
 import type { Cursor } from "../types/cursor.ts";
 import { readExpandedNodeId, readNodeId, skipExpandedNodeId, skipNodeId } from "../types/node-id.ts";
-import { pushBounded } from "../types/structures.ts";
+import { pushBounded, pushBoundedNumber } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
 /**
@@ -46,7 +46,7 @@ export const addNodes: ServiceCodec = {
     const results: number[] = (d.results = []);
     const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
-      pushBounded(results, readStatusCode(c));
+      pushBoundedNumber(results, readStatusCode(c));
       pushBounded(nodes, readNodeId(c));
     }
     skipDiagnosticInfoArray(c);

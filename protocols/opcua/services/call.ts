@@ -3,7 +3,7 @@
 import type { OpcuaValue } from "../events.ts";
 import { readStatusCode, readStatusCodeArray, readVariant, skipDiagnosticInfoArray } from "../types/builtins.ts";
 import { readNodeId } from "../types/node-id.ts";
-import { pushBounded } from "../types/structures.ts";
+import { pushBounded, pushBoundedNumber } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
 export const call: ServiceCodec = {
@@ -30,7 +30,7 @@ export const call: ServiceCodec = {
     const results: number[] = (d.results = []);
     const values: OpcuaValue[] = (d.values = []);
     for (let i = 0; i < n; i++) {
-      pushBounded(results, readStatusCode(c));
+      pushBoundedNumber(results, readStatusCode(c));
       readStatusCodeArray(c, undefined); // InputArgumentResults
       skipDiagnosticInfoArray(c);
       const m = c.arrayLength(1);

@@ -2,7 +2,7 @@
 // MonitoredItemCreateRequest[] (ItemToMonitor: ReadValueId, MonitoringMode, RequestedParameters) → Results:
 // MonitoredItemCreateResult[] (StatusCode, MonitoredItemId, RevisedSamplingInterval, RevisedQueueSize, FilterResult)).
 import { readExtensionObject, readStatusCode, skipDiagnosticInfoArray } from "../types/builtins.ts";
-import { pushBounded, readReadValueId } from "../types/structures.ts";
+import { pushBoundedNumber, readReadValueId } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
 export const createMonitoredItems: ServiceCodec = {
@@ -29,7 +29,7 @@ export const createMonitoredItems: ServiceCodec = {
     const results: number[] = (d.results = []);
     d.itemCount = n;
     for (let i = 0; i < n; i++) {
-      pushBounded(results, readStatusCode(c));
+      pushBoundedNumber(results, readStatusCode(c));
       c.skip(4 + 8 + 4); // MonitoredItemId, RevisedSamplingInterval, RevisedQueueSize
       readExtensionObject(c); // FilterResult
     }

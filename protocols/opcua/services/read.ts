@@ -2,7 +2,7 @@
 // DiagnosticInfos).
 import type { OpcuaValue } from "../events.ts";
 import { readDataValue, skipDiagnosticInfoArray } from "../types/builtins.ts";
-import { pushBounded, readReadValueId } from "../types/structures.ts";
+import { pushBounded, pushBoundedNumber, readReadValueId } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
 const NO_VALUE: OpcuaValue = { type: "Null", value: "" };
@@ -25,7 +25,7 @@ export const read: ServiceCodec = {
     for (let i = 0; i < n; i++) {
       const dv = readDataValue(c);
       pushBounded(values, dv.value ?? NO_VALUE);
-      pushBounded(results, dv.status ?? 0);
+      pushBoundedNumber(results, dv.status ?? 0);
     }
     skipDiagnosticInfoArray(c);
   },

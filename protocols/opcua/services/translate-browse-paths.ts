@@ -2,7 +2,7 @@
 // Results: BrowsePathResult[] (StatusCode, Targets: BrowsePathTarget[]), DiagnosticInfos).
 import { readStatusCode, skipDiagnosticInfoArray, skipQualifiedName } from "../types/builtins.ts";
 import { readExpandedNodeId, readNodeId, skipNodeId } from "../types/node-id.ts";
-import { pushBounded } from "../types/structures.ts";
+import { pushBounded, pushBoundedNumber } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
 export const translateBrowsePaths: ServiceCodec = {
@@ -27,7 +27,7 @@ export const translateBrowsePaths: ServiceCodec = {
     const results: number[] = (d.results = []);
     const nodes: string[] = (d.nodes = []);
     for (let i = 0; i < n; i++) {
-      pushBounded(results, readStatusCode(c));
+      pushBoundedNumber(results, readStatusCode(c));
       const m = c.arrayLength(5);
       for (let j = 0; j < m; j++) {
         pushBounded(nodes, readExpandedNodeId(c)); // TargetId

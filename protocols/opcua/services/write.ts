@@ -3,7 +3,7 @@
 import type { OpcuaValue } from "../events.ts";
 import { readDataValue, readStatusCodeArray, skipDiagnosticInfoArray } from "../types/builtins.ts";
 import { readNodeId } from "../types/node-id.ts";
-import { pushBounded } from "../types/structures.ts";
+import { pushBounded, pushBoundedNumber } from "../types/structures.ts";
 import type { ServiceCodec } from "./service.ts";
 
 const NO_VALUE: OpcuaValue = { type: "Null", value: "" };
@@ -23,7 +23,7 @@ export const write: ServiceCodec = {
       c.skipString(); // IndexRange
       const value = readDataValue(c).value ?? NO_VALUE;
       pushBounded(nodes, node);
-      pushBounded(attributes, attribute);
+      pushBoundedNumber(attributes, attribute);
       pushBounded(writes, { node, attribute, value });
     }
   },

@@ -157,8 +157,11 @@ export function readVariant(c: Cursor, depth = 0): OpcuaValue {
     for (let i = 0; i < d; i++) ds.push(c.i32());
     dims = `[${ds.join(",")}]`;
   }
-  const numeric = t >= 1 && t <= 11;
-  const text = JSON.stringify(numeric ? items.map((x) => (t === 1 ? x === "true" : Number(x))) : items);
+  // Boolean and integers up to 32 bits: their text already is their JSON. 64-bit integers and floats go through Number
+  // as before (JSON has no NaN/Infinity), strings through JSON.stringify (escaping).
+  const text = t >= 1 && t <= 7
+    ? `[${items.join(",")}]`
+    : JSON.stringify(t >= 8 && t <= 11 ? items.map(Number) : items);
   return { type: `${name}[]${dims}`, value: bound(n > OPCUA_MAX_VALUE_ITEMS ? text.slice(0, -1) + ",…]" : text) };
 }
 
