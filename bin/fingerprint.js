@@ -1,13 +1,15 @@
 // Fingerprint of the sources the CLI bundle is built from (used by bin/otwatch.js to name dist/<fingerprint>/).
-// Content, not mtimes: a git checkout, a copy or an install that does not keep mtimes must not force a rebuild, and an
-// edit that keeps the mtime and size must. Cost measured on this tree (≈160 files, ≈1 MB): ≈2 ms warm (mtime+size: ≈1 ms).
+// Path, mtime and size of each source, not its content: every process pays for this, and on this tree (≈160 files,
+// ≈1 MB) a fresh process needs ≈4.6 ms for the stats against ≈10.6 ms to read and hash the contents. Edits change the
+// mtime (nanosecond resolution); copies that drop mtimes only cost one rebuild; install.sh copies with tar, which
+// keeps them (to the second), and only when the tree differs, so a second install finds the same fingerprint.
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** Source trees bundled into the CLI: every non-test `*.ts` under them counts. */
 export const SOURCE_DIRS = ["src", "protocols", "appliance"];
-/** Single files that change the build: dependencies, compiler settings esbuild reads, the launcher and this file. */
+/** Single files that change the build: dependencies, compiler settings esbuild reads, the launcher, this file. */
 export const SOURCE_FILES = ["package.json", "package-lock.json", "tsconfig.json", "bin/otwatch.js", "bin/fingerprint.js"];
 
 function walk(root, rel, out) {
@@ -25,7 +27,7 @@ function walk(root, rel, out) {
   }
 }
 
-/** sha1 over the sorted "relpath\0size\n" + content of every source, first 16 hex digits. */
+/** sha1 over the sorted "relpath\0mtimeMs\0size\n" lines of every source, first 16 hex digits. */
 export function sourceFingerprint(root) {
   const files = [];
   for (const d of SOURCE_DIRS) walk(root, d, files);
@@ -33,14 +35,9 @@ export function sourceFingerprint(root) {
   files.sort();
   const h = createHash("sha1");
   for (const rel of files) {
-    let data;
-    try {
-      data = readFileSync(join(root, rel));
-    } catch {
-      continue; // optional single file (e.g. tsconfig.json is not installed)
-    }
-    h.update(`${rel}\0${data.length}\n`);
-    h.update(data);
+    const st = statSync(join(root, rel), { throwIfNoEntry: false });
+    // Absent single files are skipped (tsconfig.json is not installed).
+    if (st !== undefined) h.update(`${rel}\0${st.mtimeMs}\0${st.size}\n`);
   }
   return h.digest("hex").slice(0, 16);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point. Runs the CLI from an esbuild bundle of the TypeScript sources, cached in dist/<fingerprint>/ and built on
-// the first run after any source change, because starting through tsx's loader costs ≈0.4 s per process (hooks worker,
-// per-file transforms). Falls back to tsx (the sources as they are) when the bundle cannot be built: read-only install
+// Entry point. Runs the CLI from an esbuild bundle of the TypeScript sources, cached in dist/<fingerprint>/ and built
+// on the first run after any source change, because starting through tsx's loader costs ≈0.4 s per process (hooks
+// worker, per-file transforms). Falls back to tsx (the sources as they are) when the bundle cannot be built: read-only install
 // dir, esbuild missing, compile error (one stderr line). OTWATCH_NO_BUNDLE=1 forces tsx. OTWATCH_DIST_DIR moves the
 // cache (tests); it must lie below the checkout, since the bundle finds its packages in <repo>/node_modules.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";

@@ -1,8 +1,9 @@
-// bin/otwatch.js: the CLI runs from an esbuild bundle cached under <dist>/<fingerprint>/, built on first use and reused,
-// with the same output as the tsx path, and falls back to tsx when the bundle cannot be written or does not compile.
+// bin/otwatch.js: the CLI runs from an esbuild bundle cached under <dist>/<fingerprint>/, built on first use and
+// reused, with the same output as the tsx path, and falls back to tsx when the bundle cannot be written or does not
+// compile.
 // Runs on a frozen copy of the checkout (node_modules linked) so concurrent edits to the live tree cannot change the
 // fingerprint between two runs; bin/fingerprint.js itself is tested on a synthetic tree.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,7 +82,7 @@ describe("bin/otwatch.js", () => {
   });
 
   it("says so in one stderr line when the sources do not bundle, then runs them through tsx", async () => {
-    // An unresolvable import in a lazily loaded command: esbuild rejects it, tsx only fails when `baseline` runs.
+    // An unresolvable import in a lazily loaded command: esbuild rejects it; tsx would only fail on `baseline`.
     const baseline = join(copy, "appliance", "commands", "baseline.ts");
     const original = readFileSync(baseline, "utf8");
     appendFileSync(baseline, `\nimport "./no-such-module.ts";\n`);
@@ -113,16 +114,15 @@ describe("sourceFingerprint", () => {
   put("package.json", `{"name":"otwatch"}\n`);
   put("package-lock.json", "{}\n");
 
-  it("changes with the content of a source or a package file, whatever the mtimes", () => {
+  it("changes when a source or package file is edited, added or touched", () => {
     const h0 = sourceFingerprint(tree);
     expect(h0).toMatch(/^[0-9a-f]{16}$/);
     expect(sourceFingerprint(tree)).toBe(h0);
-    // Same size, mtime put back: still a different fingerprint.
     const a = join(tree, "src/core/a.ts");
-    const t = new Date(2024, 0, 1);
-    utimesSync(a, t, t);
+    writeFileSync(a, "export const a = 7;\n"); // same size: the mtime tells
+    expect(sourceFingerprint(tree)).not.toBe(h0);
     const h1 = sourceFingerprint(tree);
-    writeFileSync(a, "export const a = 7;\n");
+    const t = new Date(2024, 0, 1);
     utimesSync(a, t, t);
     expect(sourceFingerprint(tree)).not.toBe(h1);
     const h2 = sourceFingerprint(tree);
@@ -133,15 +133,21 @@ describe("sourceFingerprint", () => {
     expect(sourceFingerprint(tree)).not.toBe(h3);
   });
 
-  it("ignores tests, non-TypeScript files, node_modules and mtimes", () => {
+  it("is stable across copies made the way install.sh makes them (tar keeps whole-second mtimes)", () => {
+    const copies = [join(tmp, "tree-copy-1"), join(tmp, "tree-copy-2")];
+    for (const c of copies) {
+      mkdirSync(c);
+      execFileSync("sh", ["-c", `tar -C '${tree}' -cf - . | tar -C '${c}' -xf - --no-same-owner`]);
+    }
+    expect(sourceFingerprint(copies[0] as string)).toBe(sourceFingerprint(copies[1] as string));
+  });
+
+  it("ignores tests, non-TypeScript files and node_modules", () => {
     const h = sourceFingerprint(tree);
     put("src/core/a.test.ts", "changed test\n");
     put("appliance/demo/site.yaml", "site: y\n");
     put("src/node_modules/dep/index.ts", "export const changed = 1;\n");
     put("README.md", "docs\n");
-    expect(sourceFingerprint(tree)).toBe(h);
-    const later = new Date(2030, 0, 1);
-    utimesSync(join(tree, "appliance/c.ts"), later, later);
     expect(sourceFingerprint(tree)).toBe(h);
   });
 });
