@@ -153,16 +153,42 @@ export function readVariant(c: Cursor, depth = 0): OpcuaValue {
   let dims = "";
   if (mask & 0x40) {
     const d = c.arrayLength(4);
-    const ds: number[] = [];
-    for (let i = 0; i < d; i++) ds.push(c.i32());
-    dims = `[${ds.join(",")}]`;
+    dims = "[";
+    for (let i = 0; i < d; i++) dims += i === 0 ? String(c.i32()) : `,${c.i32()}`;
+    dims += "]";
   }
-  // Boolean and integers up to 32 bits: their text already is their JSON. 64-bit integers and floats go through Number
-  // as before (JSON has no NaN/Infinity), strings through JSON.stringify (escaping).
-  const text = t >= 1 && t <= 7
-    ? `[${items.join(",")}]`
-    : JSON.stringify(t >= 8 && t <= 11 ? items.map(Number) : items);
+  const text = jsonArray(items, t);
   return { type: `${name}[]${dims}`, value: bound(n > OPCUA_MAX_VALUE_ITEMS ? text.slice(0, -1) + ",…]" : text) };
+}
+
+/**
+ * The items of a Variant array as JSON text, exactly as JSON.stringify would write them (booleans and numbers bare,
+ * NaN/Infinity as null, everything else a JSON string), without building an array of values to stringify (that was
+ * the top entry of the Read response profile).
+ */
+function jsonArray(items: readonly string[], t: number): string {
+  let out = "[";
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i]!;
+    let v: string;
+    if (t >= 1 && t <= 7) v = x; // Boolean, integers up to 32 bits: their text is their JSON
+    else if (t === 8 || t === 9) v = String(Number(x)); // Int64/UInt64: JSON numbers, as Number rounds them
+    else if (t === 10 || t === 11) v = Number.isFinite(Number(x)) ? x : "null"; // String(float) round-trips
+    else if (t === 13 || t === 14 || t === 15 || t === 19 || t === 22 || t === 25) v = `"${x}"`; // ISO time, hex: nothing to escape
+    else v = jsonString(x);
+    out += i === 0 ? v : `,${v}`;
+  }
+  return out + "]";
+}
+
+/** JSON.stringify(s) for a string: plain strings (the usual case) are only quoted; anything to escape goes to JSON. */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    // Control characters, quote, backslash and surrogates (lone ones are escaped by JSON.stringify).
+    if (ch < 0x20 || ch === 0x22 || ch === 0x5c || (ch >= 0xd800 && ch <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 export interface DataValueRead {

@@ -128,6 +128,29 @@ describe("Variant (Part 6 §5.2.2.16)", () => {
     expect(readVariant(cur(`c3 04 00 00 00 01 02 03 04   # Byte[4] with dimensions
       02 00 00 00 02 00 00 00 02 00 00 00                  # dims [2,2]`))).toEqual({ type: "Byte[][2,2]", value: "[1,2,3,4]" });
   });
+  it("writes array text exactly as JSON.stringify would (escapes, NaN/Infinity, 64-bit rounding)", () => {
+    const strings = ["plain", 'quo"te', "back\\slash", "tab\tnew\nline", "\u0001", "é ü 漢字", "😀", "\ud800x", ""];
+    const enc = new TextEncoder();
+    const b = w().u8(0x8c).i32(strings.length);
+    for (const s of strings) {
+      const bytes = enc.encode(s);
+      b.i32(bytes.length);
+      for (const x of bytes) b.u8(x);
+    }
+    const decoded = strings.map((s) => new TextDecoder().decode(enc.encode(s)));
+    expect(readVariant(new Cursor(b.done())).value).toBe(JSON.stringify(decoded));
+    const doubles = [1.5, -0, Number.NaN, Infinity, -Infinity, 1e300, 5e-324];
+    const bd = w().u8(0x8b).i32(doubles.length);
+    const dv = new DataView(new ArrayBuffer(8));
+    for (const d of doubles) {
+      dv.setFloat64(0, d, true);
+      for (let i = 0; i < 8; i++) bd.u8(dv.getUint8(i));
+    }
+    expect(readVariant(new Cursor(bd.done())).value).toBe(JSON.stringify(doubles));
+    const bi = w().u8(0x88).i32(2);
+    for (const x of [0xffffffff, 0x7fffffff]) bi.u32(x).u32(x); // Int64 -1 and a 63-bit value that Number rounds
+    expect(readVariant(new Cursor(bi.done())).value).toBe(JSON.stringify([-1, Number(0x7fffffff7fffffffn)]));
+  });
   it("bounds long arrays", () => {
     const b = w().u8(0x83).i32(100);
     for (let i = 0; i < 100; i++) b.u8(i);
