@@ -1,18 +1,16 @@
-// The protocol modules otwatch knows. Adding a protocol = a new folder + one entry here; nothing in src/ changes.
-// Order matters only where two dissectors claim the same port or both probe yes: the first wins (the OT protocols
-// come first: their probes are the strictest).
+// The protocol modules otwatch knows: each dissector (protocols/dissectors.ts, in its order) with what it learns/detects and
+// the metrics it contributes. Adding a protocol = a new folder + one entry in dissectors.ts (and here if it has an analyzer
+// or metrics); nothing in src/ changes.
 import type { Dissector } from "../src/core/types.ts";
 import type { Analyzer } from "../src/detect/types.ts";
 import type { MetricContributor } from "../src/metrics/aggregator.ts";
+import { dissectors } from "./dissectors.ts";
 import { createModbusAnalyzer } from "./modbus/detectors.ts";
 import { modbusDissector } from "./modbus/index.ts";
 import { createModbusMetrics } from "./modbus/metrics.ts";
 import { createOpcuaAnalyzer } from "./opcua/detectors.ts";
 import { opcuaDissector } from "./opcua/index.ts";
 import { createOpcuaMetrics } from "./opcua/metrics.ts";
-import { dnsDissector, dnsTcpDissector } from "./dns/index.ts";
-import { httpDissector } from "./http/index.ts";
-import { tlsDissector } from "./tls/index.ts";
 
 /** One protocol: its dissector, and optionally what it learns/detects and the metrics it contributes. */
 export interface ProtocolModule {
@@ -21,16 +19,14 @@ export interface ProtocolModule {
   readonly createMetrics?: () => MetricContributor;
 }
 
-export const protocolModules: readonly ProtocolModule[] = [
-  { dissector: modbusDissector, createAnalyzer: createModbusAnalyzer, createMetrics: createModbusMetrics },
-  { dissector: opcuaDissector, createAnalyzer: createOpcuaAnalyzer, createMetrics: createOpcuaMetrics },
-  { dissector: dnsDissector },
-  { dissector: dnsTcpDissector },
-  { dissector: httpDissector },
-  { dissector: tlsDissector },
-];
+const extras = new Map<Dissector, Omit<ProtocolModule, "dissector">>([
+  [modbusDissector, { createAnalyzer: createModbusAnalyzer, createMetrics: createModbusMetrics }],
+  [opcuaDissector, { createAnalyzer: createOpcuaAnalyzer, createMetrics: createOpcuaMetrics }],
+]);
 
-export const dissectors: readonly Dissector[] = protocolModules.map((m) => m.dissector);
+export const protocolModules: readonly ProtocolModule[] = dissectors.map((d) => ({ dissector: d, ...extras.get(d) }));
+
+export { dissectors };
 
 /** Fresh analyzers (each keeps its own learned model) of every protocol that has one. */
 export function createAnalyzers(): Analyzer[] {

@@ -11,7 +11,7 @@ import { Pipeline, type PipelineLimits } from "../../src/pipeline.ts";
 import { JsonlWriter } from "../../src/output/jsonl.ts";
 import { ProgressBar, type ProgressTarget } from "../../src/output/progress.ts";
 import { EventTally, formatSummary, tsOrUndefined, type RunSummary } from "../../src/output/summary.ts";
-import { dissectors as allDissectors } from "../../protocols/index.ts";
+import { dissectors as allDissectors } from "../../protocols/dissectors.ts";
 import { type Command, UsageError } from "./types.ts";
 import { sensorOptionSpecs, sensorOptionsUsage, wantsSensor } from "./sensor-flags.ts";
 
