@@ -2,11 +2,13 @@
 // Captures (cached between runs under $OTWATCH_BENCH_CACHE or <tmp>/otwatch-bench/<BENCH_CAPTURE_VERSION>, never in git):
 //   modbus-1m  ≥ 1,000,000 packets: the shared real ModbusTCP.pcap replicated with distinct client ports and time shifts
 //   modbus-2m  the same, twice as long (peak RSS must not grow with capture length)
-//   opcua-200k ≥ 200,000 packets: four shared real OPC UA captures (open62541, python-opcua; loopback) replicated
+//   opcua-1m   ≥ 1,000,000 packets: four shared real OPC UA captures (open62541, python-opcua; loopback) replicated
+//   opcua-200k the same, 200,000 packets: a short run, where JIT warm-up and start-up weigh more
 // Both tools run as child processes under /usr/bin/time -v (wall, CPU = user + system of all threads, peak RSS). otwatch
-// runs through its CLI (bin/otwatch.js replay --quiet --summary-json); the summary's elapsed time is its in-process time
-// (no start-up), the single-threaded decoding rate. Its start-up alone (tsx loader, imports) is shown on a 15 k-packet
-// run. otwatch runs 3 times (best kept) since the machine is shared; the load average is printed with the results.
+// runs through its CLI (bin/otwatch.js replay --quiet --summary-json), exactly as a user runs it; the summary's elapsed
+// time is its in-process time (no start-up), the single-threaded decoding rate. The ratio to tshark is given both ways:
+// whole process against whole process (the target), and in-process. Start-up alone is shown on a 15 k-packet run.
+// otwatch runs 3 times (best kept) since the machine is shared; the load average is printed with the results.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,14 +63,17 @@ async function otwatch(file: string): Promise<OtwatchRun> {
   return { ...m, packets: s.packets, elapsedS: s.elapsedS, internal };
 }
 
-/** Best of `rounds` by in-process time (the least disturbed run on a shared machine). */
+/** Best of `rounds` (the least disturbed runs on a shared machine): the run with the least wall time, with the least
+ *  in-process time of all rounds. */
 async function bestOtwatch(file: string, rounds: number): Promise<OtwatchRun> {
   let best: OtwatchRun | undefined;
+  let elapsedS = Infinity;
   for (let i = 0; i < rounds; i++) {
     const r = await otwatch(file);
-    if (best === undefined || r.elapsedS < best.elapsedS) best = r;
+    elapsedS = Math.min(elapsedS, r.elapsedS);
+    if (best === undefined || r.wallS < best.wallS) best = r;
   }
-  return best as OtwatchRun;
+  return { ...(best as OtwatchRun), elapsedS };
 }
 
 async function tshark(file: string, filter: string, field: string): Promise<Measured> {
@@ -81,9 +86,9 @@ const fmtRate = (n: number, s: number): string => `${(n / s / 1e6).toFixed(2)} M
 const fmtMb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 
 /**
- * The headline rate is otwatch's in-process time (from the summary: reading, decoding, events; no process start-up),
- * compared with tshark's whole wall time (its start-up is ~1% of a million-packet run). Whole-process figures follow.
- * CPU is user + system of all threads (the tsx loader and V8's GC use helper threads), so it can exceed wall time.
+ * The ratio is whole process against whole process (wall): `otwatch replay` as a user runs it, start-up included, next
+ * to tshark. The packets/s rate is otwatch's in-process time (from the summary: reading, decoding, events; no start-up).
+ * CPU is user + system of all threads (V8's GC uses helper threads), so it can exceed wall time.
  */
 function report(label: string, o: OtwatchRun, t: Measured | undefined): { pps: number; ratio: number | undefined } {
   const pps = o.packets / o.elapsedS;
@@ -93,9 +98,9 @@ function report(label: string, o: OtwatchRun, t: Measured | undefined): { pps: n
   if (t === undefined) return { pps, ratio: undefined };
   console.log(`  tshark   wall ${t.wallS.toFixed(2)} s = ${fmtRate(o.packets, t.wallS)}, CPU ${t.cpuS.toFixed(2)} s, peak RSS ${fmtMb(t.maxRssKb)}, ` +
     `${t.stdoutLines} field lines`);
-  const ratio = t.wallS / o.elapsedS;
-  console.log(`  otwatch/tshark packets/s: ${ratio.toFixed(1)}× (in-process vs tshark wall); whole processes: wall ${(t.wallS / o.wallS).toFixed(1)}×, ` +
-    `CPU ${(t.cpuS / o.cpuS).toFixed(1)}×; peak RSS ${(o.maxRssKb / t.maxRssKb).toFixed(2)}× tshark's`);
+  const ratio = t.wallS / o.wallS;
+  console.log(`  otwatch/tshark packets/s: whole processes ${ratio.toFixed(1)}× (wall), CPU ${(t.cpuS / o.cpuS).toFixed(1)}×; ` +
+    `in-process vs tshark wall ${(t.wallS / o.elapsedS).toFixed(1)}×; peak RSS ${(o.maxRssKb / t.maxRssKb).toFixed(2)}× tshark's`);
   return { pps, ratio };
 }
 
@@ -103,7 +108,8 @@ async function main(): Promise<void> {
   console.log(`cache ${cacheDir}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const mb1 = capture("modbus-1m", { sources: modbusSources, serverPorts: [502], minPackets: 1_000_000 });
   const mb2 = capture("modbus-2m", { sources: modbusSources, serverPorts: [502], minPackets: 2_000_000 });
-  const ua = capture("opcua-200k", { sources: opcuaSources, serverPorts: [4840], minPackets: 200_000 });
+  const ua = capture("opcua-1m", { sources: opcuaSources, serverPorts: [4840], minPackets: 1_000_000 });
+  const uaShort = capture("opcua-200k", { sources: opcuaSources, serverPorts: [4840], minPackets: 200_000 });
   const tiny = capture("modbus-tiny", { sources: modbusSources.slice(0, 1), serverPorts: [502], minPackets: 1, copyGapS: 1 });
 
   let startup: OtwatchRun | undefined;
@@ -123,14 +129,17 @@ async function main(): Promise<void> {
   console.log(`  peak RSS 2m/1m: ${(o2.maxRssKb / o1.maxRssKb).toFixed(2)} (${fmtMb(o1.maxRssKb)} → ${fmtMb(o2.maxRssKb)})`);
   const ou = await bestOtwatch(ua, OTWATCH_ROUNDS);
   const tu = await tshark(ua, "opcua", "opcua.servicenodeid.numeric");
-  const ru = report("OPC UA (opcua-200k)", ou, tu);
+  const ru = report("OPC UA (opcua-1m)", ou, tu);
+  const os = await bestOtwatch(uaShort, OTWATCH_ROUNDS);
+  const ts = await tshark(uaShort, "opcua", "opcua.servicenodeid.numeric");
+  report("OPC UA, a short capture (opcua-200k)", os, ts);
 
   console.log(`\nload average at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const verdict = (ok: boolean): string => (ok ? "met" : "NOT MET");
   console.log(`target ≥ ${TARGET_PPS / 1e6} M packets/s on one core (Modbus, in-process): ${(r1.pps / 1e6).toFixed(2)} M/s — ${verdict(r1.pps >= TARGET_PPS)}`);
-  console.log(`target ≥ ${TARGET_RATIO}× tshark (in-process vs tshark wall): Modbus ${r1.ratio?.toFixed(1)}× — ${verdict((r1.ratio ?? 0) >= TARGET_RATIO)}; ` +
+  console.log(`target ≥ ${TARGET_RATIO}× tshark (whole processes, wall): Modbus ${r1.ratio?.toFixed(1)}× — ${verdict((r1.ratio ?? 0) >= TARGET_RATIO)}; ` +
     `OPC UA ${ru.ratio?.toFixed(1)}× — ${verdict((ru.ratio ?? 0) >= TARGET_RATIO)}`);
-  const internal = o1.internal + o2.internal + ou.internal;
+  const internal = o1.internal + o2.internal + ou.internal + os.internal;
   if (internal > 0) {
     console.error(`internal errors: ${internal}`);
     process.exitCode = 1;
