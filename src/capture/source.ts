@@ -12,6 +12,8 @@ export const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface ReadCaptureOptions {
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  /** Read size for regular files (default READ_CHUNK_BYTES; tests use tiny ones to prove nothing keeps frame bytes). */
+  chunkBytes?: number;
 }
 
 /**
@@ -32,15 +34,19 @@ export async function readCapture(
   if (st !== undefined && st.isFile()) {
     // A regular file: plain synchronous reads. A read stream costs a thread-pool round trip per chunk, during which the
     // main thread idles; after each chunk the loop yields once (setImmediate) so timers and sockets (sinks) still run.
+    // One buffer is reused for every read: frames are valid only during the callback and everything downstream copies
+    // what it keeps (reader carry-over, TCP out-of-order segments, framer, probes, sessions), so nothing can see it
+    // change; a fresh buffer per read cost a page fault per 4 KiB and kept whole chunks alive behind any stray view.
     const total = st.size;
+    const size = opts?.chunkBytes ?? READ_CHUNK_BYTES;
+    const buf = Buffer.allocUnsafeSlow(size);
     const fd = openSync(source, "r");
     try {
       for (;;) {
-        const buf = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
-        const n = readSync(fd, buf, 0, READ_CHUNK_BYTES, null);
+        const n = readSync(fd, buf, 0, size, null);
         if (n === 0) break;
         bytes += n;
-        reader.push(n === READ_CHUNK_BYTES ? buf : buf.subarray(0, n));
+        reader.push(n === size ? buf : buf.subarray(0, n));
         onProgress?.(bytes, total);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }

@@ -104,7 +104,8 @@ export class FlowTable<A> {
       d2 = word(dBuf, dOff + 8);
       d3 = word(dBuf, dOff + 12);
     }
-    const hash = (endpointHash(s0, s1, s2, s3, sport) + endpointHash(d0, d1, d2, d3, dport) + proto) | 0;
+    // 30 bits: the Map key stays a small integer (a full int32 is a heap number on 64-bit V8: one allocation per lookup).
+    const hash = (endpointHash(s0, s1, s2, s3, sport) + endpointHash(d0, d1, d2, d3, dport) + proto) & 0x3fffffff;
     let flow = this.buckets.get(hash);
     let fromA = true;
     while (flow !== undefined) {
