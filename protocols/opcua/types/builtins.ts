@@ -8,6 +8,7 @@ import type { OpcuaValue } from "../events.ts";
 import { OPCUA_MAX_DEPTH, OPCUA_MAX_VALUE_ITEMS, OPCUA_MAX_VALUE_TEXT } from "../constants.ts";
 import { Cursor, DecodeError } from "./cursor.ts";
 import { readExpandedNodeId, readNodeId, readNodeIdNumeric } from "./node-id.ts";
+import { doubleText } from "./text.ts";
 
 export function readStatusCode(c: Cursor): number {
   const v = c.u32();
@@ -108,7 +109,7 @@ function readScalarText(c: Cursor, t: number, depth: number): string {
     case 8: return String(c.i64());
     case 9: return String(c.u64());
     case 10: return String(c.f32());
-    case 11: return String(c.f64());
+    case 11: return doubleText(c.f64());
     case 12: case 16: return c.string() ?? "";
     case 13: return c.dateTime();
     case 14: return c.guid();

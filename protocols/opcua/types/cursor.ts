@@ -7,6 +7,7 @@
 
 import { Buffer } from "node:buffer";
 import { OPCUA_MAX_ARRAY } from "../constants.ts";
+import { isoTime } from "./text.ts";
 
 export class DecodeError extends Error {}
 
@@ -171,8 +172,7 @@ export class Cursor {
     if (hi < 0 || (hi === 0 && lo === 0)) return "";
     // floor(t / 10000) exactly in doubles, no BigInt: 2^32 = 10000 × 429496 + 7296, every term stays below 2^53.
     const ms = hi * 429496 + Math.floor((hi * 7296 + lo) / 10000) - 11644473600000;
-    const d = new Date(ms);
-    return Number.isNaN(d.getTime()) ? "" : d.toISOString();
+    return isoTime(ms);
   }
 
   /** Guid (§5.2.2.6): Data1 UInt32, Data2/3 UInt16 little-endian, Data4 8 bytes; text form per RFC 4122. */
