@@ -78,6 +78,17 @@ for (const b of bodies) {
   if (!g) groups.set(id, (g = []));
   g.push(b);
 }
+// Each group's bodies packed into one buffer, in order: a pass reads memory sequentially, as a session reads a PDU it has
+// just copied (bodies scattered over the heap made the first byte of each a cache miss, ≈10 % of the time measured).
+for (const [id, g] of groups) {
+  const packed = new Uint8Array(g.reduce((n, b) => n + b.length, 0));
+  let off = 0;
+  groups.set(id, g.map((b) => {
+    packed.set(b, off);
+    off += b.length;
+    return packed.subarray(off - b.length, off);
+  }));
+}
 const all = [...groups.values()].flat();
 console.log(`${file}: ${pdus.length} UA TCP messages, ${bodies.length} bodies, ${all.length} timed, ${groups.size} types`);
 

@@ -144,7 +144,24 @@ export class Cursor {
   string(): string | undefined {
     const n = this.i32();
     if (n < 0) return undefined;
-    const p = this.need(n);
+    return this.textAt(this.need(n), n);
+  }
+
+  /** A String's bytes left undecoded: steps over it and returns where its bytes start in `data` (-1 when null); they
+   *  end at `pos`. For callers that cache texts by their bytes (string NodeIds). */
+  stringStart(): number {
+    const n = this.i32();
+    if (n < 0) return -1;
+    return this.need(n);
+  }
+
+  /** The input the cursor reads (with stringStart: the bytes of a String without copying them). */
+  get data(): Uint8Array {
+    return this.bytes;
+  }
+
+  /** The text of n UTF-8 bytes at p, as string() decodes it. */
+  textAt(p: number, n: number): string {
     const b = this.bytes;
     // Same text as TextDecoder (WHATWG replacement of bad sequences) except a leading BOM, which TextDecoder drops.
     if (n >= 3 && b[p] === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf) return utf8.decode(b.subarray(p, p + n));

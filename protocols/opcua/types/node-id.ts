@@ -30,6 +30,61 @@ function numericText(ns: number, id: number): string {
   return t;
 }
 
+/** A string NodeId's namespace and identifier bytes with the texts they decode to. */
+class StringNodeEntry {
+  constructor(readonly ns: number, readonly bytes: Uint8Array, readonly str: string, readonly text: string) {}
+}
+
+/**
+ * Texts of string NodeIds seen lately ("ns=1;s=Line2.Speed"): clients read the same nodes over and over, and decoding the
+ * UTF-8 then joining "ns=…;s=" per NodeId was the top of the Read request profile. Direct-mapped by a hash of the
+ * namespace and the identifier bytes; a hit is verified byte by byte against the stored copy, so a colliding or evicted
+ * slot only costs a decode. Bounded: STRING_NODE_SLOTS entries of identifiers up to STRING_NODE_MAX_BYTES bytes (longer
+ * ones are decoded every time).
+ */
+export const STRING_NODE_SLOTS = 1024;
+export const STRING_NODE_MAX_BYTES = 128;
+const STRING_NODES: (StringNodeEntry | undefined)[] = new Array<StringNodeEntry | undefined>(STRING_NODE_SLOTS).fill(undefined);
+/** The entry for a null String identifier (text "ns=<n>;s=", as when it is decoded). */
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The slot of a string NodeId: an FNV-style hash of the namespace and the bytes b[p … end), taken four bytes at a time
+ * (one multiply per word instead of per byte: the hash is a chain of multiplies). Exported for the collision tests.
+ */
+export function stringNodeSlot(ns: number, b: Uint8Array, p: number, end: number): number {
+  let h = Math.imul(0x811c9dc5 ^ ns, 0x01000193);
+  let i = p;
+  for (; i + 4 <= end; i += 4) h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return (h ^ (h >>> 15) ^ (h >>> 25)) & (STRING_NODE_SLOTS - 1);
+}
+
+/** Steps over a string identifier (after its namespace) and returns its texts, from the cache when the bytes match. */
+function stringNode(c: Cursor, ns: number): StringNodeEntry {
+  const p = c.stringStart();
+  if (p < 0) return new StringNodeEntry(ns, NO_BYTES, "", withNs(ns, "s="));
+  const end = c.pos;
+  const n = end - p;
+  if (n > STRING_NODE_MAX_BYTES) {
+    const str = c.textAt(p, n);
+    return new StringNodeEntry(ns, NO_BYTES, str, withNs(ns, `s=${str}`));
+  }
+  const b = c.data;
+  const slot = stringNodeSlot(ns, b, p, end);
+  const e = STRING_NODES[slot];
+  if (e !== undefined && e.ns === ns && e.bytes.length === n) {
+    const k = e.bytes;
+    let i = 0;
+    while (i < n && k[i] === b[p + i]) i++;
+    if (i === n) return e;
+  }
+  const str = c.textAt(p, n);
+  const fresh = new StringNodeEntry(ns, b.slice(p, end), str, withNs(ns, `s=${str}`));
+  STRING_NODES[slot] = fresh;
+  return fresh;
+}
+
 /** Reads the identifier part for encoding `enc` (low 4 bits of the mask); traces it when the cursor traces. */
 function readIdentifier(c: Cursor, mask: number, enc: number): string {
   let ns: number;
@@ -52,11 +107,13 @@ function readIdentifier(c: Cursor, mask: number, enc: number): string {
       numeric = c.u32();
       text = numericText(ns, numeric);
       break;
-    case 3:
+    case 3: {
       ns = c.u16();
-      str = c.string() ?? "";
-      text = withNs(ns, `s=${str}`);
+      const e = stringNode(c, ns);
+      str = e.str;
+      text = e.text;
       break;
+    }
     case 4:
       ns = c.u16();
       text = withNs(ns, `g=${c.guid()}`);
