@@ -30,58 +30,90 @@ function numericText(ns: number, id: number): string {
   return t;
 }
 
-/** A string NodeId's namespace and identifier bytes with the texts they decode to. */
-class StringNodeEntry {
-  constructor(readonly ns: number, readonly bytes: Uint8Array, readonly str: string, readonly text: string) {}
+/** A string, guid or opaque NodeId's encoding, namespace and identifier bytes with the texts they decode to. */
+class NodeTextEntry {
+  constructor(
+    readonly enc: number,
+    readonly ns: number,
+    readonly bytes: Uint8Array,
+    /** The decoded String identifier (encoding 3; "" otherwise): what tracing records. */
+    readonly str: string,
+    readonly text: string,
+  ) {}
 }
 
 /**
- * Texts of string NodeIds seen lately ("ns=1;s=Line2.Speed"): clients read the same nodes over and over, and decoding the
- * UTF-8 then joining "ns=…;s=" per NodeId was the top of the Read request profile. Direct-mapped by a hash of the
- * namespace and the identifier bytes; a hit is verified byte by byte against the stored copy, so a colliding or evicted
- * slot only costs a decode. Bounded: STRING_NODE_SLOTS entries of identifiers up to STRING_NODE_MAX_BYTES bytes (longer
- * ones are decoded every time).
+ * Texts of string, guid and opaque NodeIds seen lately ("ns=1;s=Line2.Speed", "ns=2;g=…", "ns=3;b=…"): clients read the
+ * same nodes over and over, and decoding UTF-8 (or hex, base64) then joining "ns=…;s=" per NodeId was the top of the Read
+ * request profile. Direct-mapped by a hash of encoding, namespace and identifier bytes; a hit is verified byte by byte
+ * against the stored copy, so a colliding or evicted slot only costs a decode. Bounded: NODE_TEXT_SLOTS entries of
+ * identifiers up to NODE_TEXT_MAX_BYTES bytes (longer ones are decoded every time).
  */
-export const STRING_NODE_SLOTS = 1024;
-export const STRING_NODE_MAX_BYTES = 128;
-const STRING_NODES: (StringNodeEntry | undefined)[] = new Array<StringNodeEntry | undefined>(STRING_NODE_SLOTS).fill(undefined);
-/** The entry for a null String identifier (text "ns=<n>;s=", as when it is decoded). */
+export const NODE_TEXT_SLOTS = 1024;
+export const NODE_TEXT_MAX_BYTES = 128;
+const NODE_TEXTS: (NodeTextEntry | undefined)[] = new Array<NodeTextEntry | undefined>(NODE_TEXT_SLOTS).fill(undefined);
 const NO_BYTES = new Uint8Array(0);
+const GUID_BYTES = 16;
 
 /**
- * The slot of a string NodeId: an FNV-style hash of the namespace and the bytes b[p … end), taken four bytes at a time
- * (one multiply per word instead of per byte: the hash is a chain of multiplies). Exported for the collision tests.
+ * The slot of a NodeId identifier: an FNV-style hash of encoding, namespace and the bytes b[p … end), taken four bytes at
+ * a time (one multiply per word instead of per byte: the hash is a chain of multiplies). Exported for the collision tests.
  */
-export function stringNodeSlot(ns: number, b: Uint8Array, p: number, end: number): number {
-  let h = Math.imul(0x811c9dc5 ^ ns, 0x01000193);
+export function nodeTextSlot(enc: number, ns: number, b: Uint8Array, p: number, end: number): number {
+  let h = Math.imul(0x811c9dc5 ^ (enc << 16) ^ ns, 0x01000193);
   let i = p;
   for (; i + 4 <= end; i += 4) h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 0x01000193);
   for (; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return (h ^ (h >>> 15) ^ (h >>> 25)) & (STRING_NODE_SLOTS - 1);
+  return (h ^ (h >>> 15) ^ (h >>> 25)) & (NODE_TEXT_SLOTS - 1);
 }
 
-/** Steps over a string identifier (after its namespace) and returns its texts, from the cache when the bytes match. */
-function stringNode(c: Cursor, ns: number): StringNodeEntry {
-  const p = c.stringStart();
-  if (p < 0) return new StringNodeEntry(ns, NO_BYTES, "", withNs(ns, "s="));
+/** The identifier text of encoding 3/4/5 decoded from n bytes at p (the cursor is left after them). */
+function decodeNodeText(c: Cursor, enc: number, ns: number, p: number, n: number): NodeTextEntry {
+  const b = c.data;
+  if (enc === 3) {
+    const str = c.textAt(p, n);
+    return new NodeTextEntry(enc, ns, NO_BYTES, str, withNs(ns, `s=${str}`));
+  }
+  if (enc === 4) {
+    const end = c.pos;
+    c.pos = p;
+    const text = withNs(ns, `g=${c.guid()}`);
+    c.pos = end;
+    return new NodeTextEntry(enc, ns, NO_BYTES, "", text);
+  }
+  return new NodeTextEntry(enc, ns, NO_BYTES, "", withNs(ns, `b=${Buffer.from(b.buffer, b.byteOffset + p, n).toString("base64")}`));
+}
+
+/**
+ * Steps over a string (3), guid (4) or opaque (5) identifier after its namespace and returns its texts, from the cache
+ * when the bytes match. Reads and fails exactly like the uncached reads: String/ByteString length then bytes; a guid
+ * with fewer than 16 bytes left goes to Cursor.guid(), which reports the part that is missing.
+ */
+function nodeText(c: Cursor, enc: number, ns: number): NodeTextEntry {
+  let p: number;
+  if (enc === 4) {
+    if (c.remaining < GUID_BYTES) return new NodeTextEntry(enc, ns, NO_BYTES, "", withNs(ns, `g=${c.guid()}`));
+    p = c.pos;
+    c.skip(GUID_BYTES);
+  } else {
+    p = c.stringStart();
+    if (p < 0) return new NodeTextEntry(enc, ns, NO_BYTES, "", withNs(ns, enc === 3 ? "s=" : "b="));
+  }
   const end = c.pos;
   const n = end - p;
-  if (n > STRING_NODE_MAX_BYTES) {
-    const str = c.textAt(p, n);
-    return new StringNodeEntry(ns, NO_BYTES, str, withNs(ns, `s=${str}`));
-  }
+  if (n > NODE_TEXT_MAX_BYTES) return decodeNodeText(c, enc, ns, p, n);
   const b = c.data;
-  const slot = stringNodeSlot(ns, b, p, end);
-  const e = STRING_NODES[slot];
-  if (e !== undefined && e.ns === ns && e.bytes.length === n) {
+  const slot = nodeTextSlot(enc, ns, b, p, end);
+  const e = NODE_TEXTS[slot];
+  if (e !== undefined && e.ns === ns && e.enc === enc && e.bytes.length === n) {
     const k = e.bytes;
     let i = 0;
     while (i < n && k[i] === b[p + i]) i++;
     if (i === n) return e;
   }
-  const str = c.textAt(p, n);
-  const fresh = new StringNodeEntry(ns, b.slice(p, end), str, withNs(ns, `s=${str}`));
-  STRING_NODES[slot] = fresh;
+  const d = decodeNodeText(c, enc, ns, p, n);
+  const fresh = new NodeTextEntry(enc, ns, b.slice(p, end), d.str, d.text);
+  NODE_TEXTS[slot] = fresh;
   return fresh;
 }
 
@@ -107,21 +139,13 @@ function readIdentifier(c: Cursor, mask: number, enc: number): string {
       numeric = c.u32();
       text = numericText(ns, numeric);
       break;
-    case 3: {
-      ns = c.u16();
-      const e = stringNode(c, ns);
-      str = e.str;
-      text = e.text;
-      break;
-    }
+    case 3:
     case 4:
-      ns = c.u16();
-      text = withNs(ns, `g=${c.guid()}`);
-      break;
     case 5: {
       ns = c.u16();
-      const b = c.byteString();
-      text = withNs(ns, `b=${b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64") : ""}`);
+      const e = nodeText(c, enc, ns);
+      if (enc === 3) str = e.str;
+      text = e.text;
       break;
     }
     default:
