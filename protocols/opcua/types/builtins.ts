@@ -197,7 +197,13 @@ export interface DataValueRead {
   status: number | undefined;
 }
 
-/** DataValue: mask 0x01 value, 0x02 status, 0x04 source ts, 0x10 source ps, 0x08 server ts, 0x20 server ps. */
+/** The result of readDataValue, reused (one object per value read showed in the Read response profile). */
+const DATA_VALUE: DataValueRead = { value: undefined, status: undefined };
+
+/**
+ * DataValue: mask 0x01 value, 0x02 status, 0x04 source ts, 0x10 source ps, 0x08 server ts, 0x20 server ps.
+ * The result is one shared object, valid until the next readDataValue: callers take its fields at once.
+ */
 export function readDataValue(c: Cursor, depth = 0): DataValueRead {
   const mask = c.u8();
   const value = mask & 0x01 ? readVariant(c, depth + 1) : undefined;
@@ -206,5 +212,8 @@ export function readDataValue(c: Cursor, depth = 0): DataValueRead {
   if (mask & 0x10) c.skip(2);
   if (mask & 0x08) c.skip(8);
   if (mask & 0x20) c.skip(2);
-  return { value, status };
+  const r = DATA_VALUE;
+  r.value = value;
+  r.status = status;
+  return r;
 }
