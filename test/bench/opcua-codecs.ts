@@ -1,11 +1,12 @@
 // Speed of the OPC UA service body codecs alone (protocols/opcua/message.ts decodeMessage and what it calls):
-// `tsx test/bench/opcua-codecs.ts <capture> [--passes N] [--hash] [--only <typeId,…>]`.
+// `tsx test/bench/opcua-codecs.ts <capture> [--passes N] [--hash] [--only <typeId,…>] [--values]`.
 // The capture goes through the real pipeline once, with the OPC UA dissector's sessions wrapped so every UA TCP message
 // (what the framing hands to onPdu) is copied; then, offline, each unencrypted single-chunk ('F') OPN/MSG/CLO message is cut
 // into its body with readSecureChunk, and the bodies are decoded again and again with one reused cursor and result, as a
 // session does. Prints ns per message per type id (best of N passes after a warm-up) and the total decode time per pass.
 // --hash: a SHA-256 of the JSON of every decoded message (typeId, kind, requestHandle, serviceResult, details, open*,
-// malformed, skipped), to prove a change leaves every output byte as it was.
+// malformed, skipped), to prove a change leaves every output byte as it was. --values: Read responses (634) timed apart by
+// the built-in types of their values (where a Read response's time goes).
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { Counters } from "../../src/core/counters.ts";
@@ -22,7 +23,7 @@ import { Cursor } from "../../protocols/opcua/types/cursor.ts";
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
-  options: { passes: { type: "string" }, hash: { type: "boolean" }, only: { type: "string" } },
+  options: { passes: { type: "string" }, hash: { type: "boolean" }, only: { type: "string" }, values: { type: "boolean" } },
 });
 const file = positionals[0];
 if (file === undefined) {
@@ -92,6 +93,19 @@ for (const [id, g] of groups) {
 const all = [...groups.values()].flat();
 console.log(`${file}: ${pdus.length} UA TCP messages, ${bodies.length} bodies, ${all.length} timed, ${groups.size} types`);
 
+// Read responses by the types of their values ("Double|UInt16|Boolean", "NodeId[]"), each group timed on its own.
+function readResponseTypes(): Map<string, Uint8Array[]> {
+  const byTypes = new Map<string, Uint8Array[]>();
+  for (const b of groups.get(634) ?? []) {
+    const values = decodeMessage(b, false, cursor, out).details?.values ?? [];
+    const key = values.map((v) => v.type.replace(/\[.*$/, "[]")).join("|") || "-";
+    let g = byTypes.get(key);
+    if (!g) byTypes.set(key, (g = []));
+    g.push(b);
+  }
+  return byTypes;
+}
+
 // 3. Hash of every output, in capture order.
 if (opt.hash === true) {
   const h = createHash("sha256");
@@ -113,6 +127,18 @@ function timeGroup(list: readonly Uint8Array[]): number {
   return Number(process.hrtime.bigint() - t0);
 }
 for (let w = 0; w < 3; w++) for (const g of groups.values()) timeGroup(g);
+if (opt.values === true) {
+  const byTypes = readResponseTypes();
+  const bestByTypes = new Map<string, number>();
+  for (let w = 0; w < 3; w++) for (const g of byTypes.values()) timeGroup(g);
+  for (let p = 0; p < passes; p++) for (const [k, g] of byTypes) bestByTypes.set(k, Math.min(bestByTypes.get(k) ?? Infinity, timeGroup(g)));
+  console.log("Read responses by value types:");
+  for (const [k, g] of [...byTypes].sort((a, b) => (bestByTypes.get(b[0]) ?? 0) - (bestByTypes.get(a[0]) ?? 0))) {
+    const ns = bestByTypes.get(k) ?? 0;
+    const label = k.length > 40 ? `${k.slice(0, 37)}…` : k;
+    console.log(`  ${label.padEnd(40)} ${String(g.length).padStart(7)} ${(ns / g.length).toFixed(0).padStart(7)} ns ${(ns / 1e6).toFixed(2).padStart(7)} ms`);
+  }
+}
 const best = new Map<number, number>();
 let bestTotal = Infinity;
 for (let p = 0; p < passes; p++) {

@@ -146,11 +146,17 @@ export function readVariant(c: Cursor, depth = 0): OpcuaValue {
   if (t === 0 && !(mask & 0x80)) return NULL_VALUE;
   if (!(mask & 0x80)) return { type: name, value: bound(readScalarText(c, t, depth)) };
   const n = c.arrayLength(1);
-  const items: string[] = [];
+  // The JSON text is built as the items are read (no array of item texts): what JSON.stringify would write for them.
+  const kind = JSON_KIND[t]!;
+  let text = "[";
   for (let i = 0; i < n; i++) {
     const v = t === 0 ? "" : readScalarText(c, t, depth);
-    if (i < OPCUA_MAX_VALUE_ITEMS) items.push(v);
+    if (i < OPCUA_MAX_VALUE_ITEMS) {
+      if (i > 0) text += ",";
+      text += jsonItem(v, kind);
+    }
   }
+  text += n > OPCUA_MAX_VALUE_ITEMS ? ",…]" : "]";
   let dims = "";
   if (mask & 0x40) {
     const d = c.arrayLength(4);
@@ -158,28 +164,31 @@ export function readVariant(c: Cursor, depth = 0): OpcuaValue {
     for (let i = 0; i < d; i++) dims += i === 0 ? String(c.i32()) : `,${c.i32()}`;
     dims += "]";
   }
-  const text = jsonArray(items, t);
-  return { type: `${name}[]${dims}`, value: bound(n > OPCUA_MAX_VALUE_ITEMS ? text.slice(0, -1) + ",…]" : text) };
+  return { type: `${name}[]${dims}`, value: bound(text) };
 }
 
+/** How an item's text becomes JSON (see jsonItem), per built-in type. */
+const JSON_BARE = 0; // Boolean, integers up to 32 bits: their text is their JSON
+const JSON_INT64 = 1; // Int64/UInt64: JSON numbers, as Number rounds them
+const JSON_FLOAT = 2; // Float/Double: String(float) round-trips; NaN/Infinity are null
+const JSON_QUOTED = 3; // ISO time, Guid, hex, status code, ExtensionObject(n), "": nothing to escape
+const JSON_STRING = 4; // free text: escaped when needed
+const JSON_KIND: readonly number[] = BUILTIN_NAMES.map((_, t) =>
+  t >= 1 && t <= 7 ? JSON_BARE : t === 8 || t === 9 ? JSON_INT64 : t === 10 || t === 11 ? JSON_FLOAT
+    : t === 13 || t === 14 || t === 15 || t === 19 || t === 22 || t === 25 ? JSON_QUOTED : JSON_STRING);
+
 /**
- * The items of a Variant array as JSON text, exactly as JSON.stringify would write them (booleans and numbers bare,
- * NaN/Infinity as null, everything else a JSON string), without building an array of values to stringify (that was
- * the top entry of the Read response profile).
+ * One item of a Variant array as JSON text, exactly as JSON.stringify would write it within the array, without building
+ * an array of values to stringify (that was the top entry of the Read response profile).
  */
-function jsonArray(items: readonly string[], t: number): string {
-  let out = "[";
-  for (let i = 0; i < items.length; i++) {
-    const x = items[i]!;
-    let v: string;
-    if (t >= 1 && t <= 7) v = x; // Boolean, integers up to 32 bits: their text is their JSON
-    else if (t === 8 || t === 9) v = String(Number(x)); // Int64/UInt64: JSON numbers, as Number rounds them
-    else if (t === 10 || t === 11) v = Number.isFinite(Number(x)) ? x : "null"; // String(float) round-trips
-    else if (t === 13 || t === 14 || t === 15 || t === 19 || t === 22 || t === 25) v = `"${x}"`; // ISO time, hex: nothing to escape
-    else v = jsonString(x);
-    out += i === 0 ? v : `,${v}`;
+function jsonItem(x: string, kind: number): string {
+  switch (kind) {
+    case JSON_BARE: return x;
+    case JSON_INT64: return String(Number(x));
+    case JSON_FLOAT: return Number.isFinite(Number(x)) ? x : "null";
+    case JSON_QUOTED: return `"${x}"`;
+    default: return jsonString(x);
   }
-  return out + "]";
 }
 
 /** JSON.stringify(s) for a string: plain strings (the usual case) are only quoted; anything to escape goes to JSON. */
