@@ -90,6 +90,10 @@ export function readExtensionObject(c: Cursor, body?: (typeId: number, b: Cursor
   return typeId;
 }
 
+/** Node's native hex of a byte range, called on the view itself: Buffer.from(…).toString("hex") without the Buffer object
+ *  per value (its construction was most of a ByteString[] value's time). */
+const hexSlice = (Buffer.prototype as unknown as { hexSlice(this: Uint8Array, start: number, end: number): string }).hexSlice;
+
 export const BUILTIN_NAMES = [
   "Null", "Boolean", "SByte", "Byte", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64", "Float", "Double", "String",
   "DateTime", "Guid", "ByteString", "XmlElement", "NodeId", "ExpandedNodeId", "StatusCode", "QualifiedName", "LocalizedText",
@@ -115,7 +119,7 @@ function readScalarText(c: Cursor, t: number, depth: number): string {
     case 14: return c.guid();
     case 15: {
       const b = c.byteString();
-      return b ? Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, OPCUA_MAX_VALUE_TEXT / 2)).toString("hex") : "";
+      return b ? hexSlice.call(b, 0, Math.min(b.byteLength, OPCUA_MAX_VALUE_TEXT / 2)) : "";
     }
     case 17: return readNodeId(c);
     case 18: return readExpandedNodeId(c);
@@ -193,13 +197,12 @@ function jsonItem(x: string, kind: number): string {
 
 /** JSON.stringify(s) for a string: plain strings (the usual case) are only quoted; anything to escape goes to JSON. */
 function jsonString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    // Control characters, quote, backslash and surrogates (lone ones are escaped by JSON.stringify).
-    if (ch < 0x20 || ch === 0x22 || ch === 0x5c || (ch >= 0xd800 && ch <= 0xdfff)) return JSON.stringify(s);
-  }
-  return `"${s}"`;
+  return NEEDS_JSON_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
+
+/** Control characters, quote, backslash and surrogates (lone ones are escaped by JSON.stringify): code units, no `u` flag.
+ *  A regular expression scans faster than a charCodeAt loop (measured on the NodeId/String arrays of Read responses). */
+const NEEDS_JSON_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 export interface DataValueRead {
   value: OpcuaValue | undefined;

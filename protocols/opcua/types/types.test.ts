@@ -1,4 +1,5 @@
 // Byte fixtures for the built-in types of OPC UA Part 6 §5.2.2, annotated field by field.
+import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
 import { hex, w } from "../fixtures.ts";
 import { readDataValue, readExtensionObject, readLocalizedText, readQualifiedName, readVariant, skipDiagnosticInfo } from "./builtins.ts";
@@ -150,6 +151,14 @@ describe("Variant (Part 6 §5.2.2.16)", () => {
     const bi = w().u8(0x88).i32(2);
     for (const x of [0xffffffff, 0x7fffffff]) bi.u32(x).u32(x); // Int64 -1 and a 63-bit value that Number rounds
     expect(readVariant(new Cursor(bi.done())).value).toBe(JSON.stringify([-1, Number(0x7fffffff7fffffffn)]));
+  });
+  it("writes ByteStrings as hex of at most 128 bytes (scalars and array items)", () => {
+    const long = Uint8Array.from({ length: 200 }, (_, i) => (i * 37) & 0xff);
+    const short = Uint8Array.from([0, 1, 0xab, 0xff]);
+    expect(readVariant(new Cursor(w().u8(0x0f).bytes(long).done())).value)
+      .toBe(Buffer.from(long.subarray(0, 128)).toString("hex"));
+    expect(readVariant(new Cursor(w().u8(0x8f).i32(3).bytes(short).bytes(undefined).bytes(new Uint8Array(0)).done())).value)
+      .toBe(JSON.stringify([Buffer.from(short).toString("hex"), "", ""]));
   });
   it("bounds long arrays", () => {
     const b = w().u8(0x83).i32(100);
