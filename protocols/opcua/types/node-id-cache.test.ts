@@ -4,7 +4,7 @@
 import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
 import { Cursor, type NodeIdTrace } from "./cursor.ts";
-import { readExpandedNodeId, readNodeId, NODE_TEXT_MAX_BYTES, NODE_TEXT_SLOTS, nodeTextSlot } from "./node-id.ts";
+import { readExpandedNodeId, readNodeId, hashIdentifier, NODE_TEXT_MAX_BYTES, NODE_TEXT_SLOTS } from "./node-id.ts";
 
 /** A string NodeId (encoding 3) with raw identifier bytes, null when undefined. */
 function encode(ns: number, id: Uint8Array | undefined): Uint8Array {
@@ -52,11 +52,11 @@ describe("NodeId text cache", () => {
   it("keeps identifiers that share a slot apart (same slot, different bytes, namespaces or lengths)", () => {
     // Find identifiers of equal length that hash to the same slot as "Pump1.Speed" in namespace 1.
     const target = utf8("Pump1.Speed");
-    const slot = nodeTextSlot(3, 1, target, 0, target.length);
+    const slot = hashIdentifier(3, 1, target, 0, target.length);
     const mates: Uint8Array[] = [];
     for (let i = 0; mates.length < 3 && i < 1_000_000; i++) {
       const b = utf8(`Pump${String(i).padStart(6, "0")}`.slice(0, target.length));
-      if (nodeTextSlot(3, 1, b, 0, b.length) === slot && b.join() !== target.join()) mates.push(b);
+      if (hashIdentifier(3, 1, b, 0, b.length) === slot && b.join() !== target.join()) mates.push(b);
     }
     expect(mates.length).toBe(3);
     const cases = [target, ...mates].flatMap((id) => [{ ns: 1, id }, { ns: 1, id }]);

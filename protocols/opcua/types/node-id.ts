@@ -35,7 +35,9 @@ class NodeTextEntry {
   constructor(
     readonly enc: number,
     readonly ns: number,
-    readonly bytes: Uint8Array,
+    /** Byte length of the identifier and its bytes as little-endian 32-bit words (the last one zero-padded). */
+    readonly length: number,
+    readonly words: Int32Array,
     /** The decoded String identifier (encoding 3; "" otherwise): what tracing records. */
     readonly str: string,
     readonly text: string,
@@ -45,26 +47,41 @@ class NodeTextEntry {
 /**
  * Texts of string, guid and opaque NodeIds seen lately ("ns=1;s=Line2.Speed", "ns=2;g=…", "ns=3;b=…"): clients read the
  * same nodes over and over, and decoding UTF-8 (or hex, base64) then joining "ns=…;s=" per NodeId was the top of the Read
- * request profile. Direct-mapped by a hash of encoding, namespace and identifier bytes; a hit is verified byte by byte
- * against the stored copy, so a colliding or evicted slot only costs a decode. Bounded: NODE_TEXT_SLOTS entries of
- * identifiers up to NODE_TEXT_MAX_BYTES bytes (longer ones are decoded every time): ≤ ≈1 MB. 4096, not 1024: the 200k
- * benchmark capture alone names ≈1,100 distinct such NodeIds, and 1024 direct-mapped slots missed one lookup in ten.
+ * request profile. Direct-mapped by a hash of encoding, namespace and identifier bytes; a hit is verified word by word
+ * against the stored copy of the bytes, so a colliding or evicted slot only costs a decode. Bounded: NODE_TEXT_SLOTS
+ * entries of identifiers up to NODE_TEXT_MAX_BYTES bytes (longer ones are decoded every time): ≤ ≈1 MB. 4096, not 1024:
+ * the 200k benchmark capture alone names ≈1,100 distinct such NodeIds, and 1024 direct-mapped slots missed one lookup in ten.
  */
 export const NODE_TEXT_SLOTS = 4096;
 export const NODE_TEXT_MAX_BYTES = 128;
 const NODE_TEXTS: (NodeTextEntry | undefined)[] = new Array<NodeTextEntry | undefined>(NODE_TEXT_SLOTS).fill(undefined);
-const NO_BYTES = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
 const GUID_BYTES = 16;
+/** The identifier last hashed, as words (filled by hashIdentifier, compared with an entry's words on lookup). */
+const KEY = new Int32Array(NODE_TEXT_MAX_BYTES / 4);
+let keyWords = 0;
 
 /**
- * The slot of a NodeId identifier: an FNV-style hash of encoding, namespace and the bytes b[p … end), taken four bytes at
- * a time (one multiply per word instead of per byte: the hash is a chain of multiplies). Exported for the collision tests.
+ * The slot of a NodeId identifier: an FNV-style hash of encoding, namespace and the bytes b[p … end) taken as 32-bit words
+ * (one multiply per word: the hash is a chain of multiplies), which are left in KEY for the comparison with the slot's
+ * entry (a word compare per four bytes instead of a byte compare per byte). Exported for the collision tests.
  */
-export function nodeTextSlot(enc: number, ns: number, b: Uint8Array, p: number, end: number): number {
+export function hashIdentifier(enc: number, ns: number, b: Uint8Array, p: number, end: number): number {
   let h = Math.imul(0x811c9dc5 ^ (enc << 16) ^ ns, 0x01000193);
   let i = p;
-  for (; i + 4 <= end; i += 4) h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 0x01000193);
-  for (; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let w = 0;
+  for (; i + 4 <= end; i += 4) {
+    const x = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    KEY[w++] = x;
+    h = Math.imul(h ^ x, 0x01000193);
+  }
+  if (i < end) {
+    let x = 0;
+    for (let shift = 0; i < end; i++, shift += 8) x |= b[i]! << shift;
+    KEY[w++] = x;
+    h = Math.imul(h ^ x, 0x01000193);
+  }
+  keyWords = w;
   return (h ^ (h >>> 15) ^ (h >>> 25)) & (NODE_TEXT_SLOTS - 1);
 }
 
@@ -73,16 +90,16 @@ function decodeNodeText(c: Cursor, enc: number, ns: number, p: number, n: number
   const b = c.data;
   if (enc === 3) {
     const str = c.textAt(p, n);
-    return new NodeTextEntry(enc, ns, NO_BYTES, str, withNs(ns, `s=${str}`));
+    return new NodeTextEntry(enc, ns, 0, NO_WORDS, str, withNs(ns, `s=${str}`));
   }
   if (enc === 4) {
     const end = c.pos;
     c.pos = p;
     const text = withNs(ns, `g=${c.guid()}`);
     c.pos = end;
-    return new NodeTextEntry(enc, ns, NO_BYTES, "", text);
+    return new NodeTextEntry(enc, ns, 0, NO_WORDS, "", text);
   }
-  return new NodeTextEntry(enc, ns, NO_BYTES, "", withNs(ns, `b=${Buffer.from(b.buffer, b.byteOffset + p, n).toString("base64")}`));
+  return new NodeTextEntry(enc, ns, 0, NO_WORDS, "", withNs(ns, `b=${Buffer.from(b.buffer, b.byteOffset + p, n).toString("base64")}`));
 }
 
 /**
@@ -93,27 +110,27 @@ function decodeNodeText(c: Cursor, enc: number, ns: number, p: number, n: number
 function nodeText(c: Cursor, enc: number, ns: number): NodeTextEntry {
   let p: number;
   if (enc === 4) {
-    if (c.remaining < GUID_BYTES) return new NodeTextEntry(enc, ns, NO_BYTES, "", withNs(ns, `g=${c.guid()}`));
+    if (c.remaining < GUID_BYTES) return new NodeTextEntry(enc, ns, 0, NO_WORDS, "", withNs(ns, `g=${c.guid()}`));
     p = c.pos;
     c.skip(GUID_BYTES);
   } else {
     p = c.stringStart();
-    if (p < 0) return new NodeTextEntry(enc, ns, NO_BYTES, "", withNs(ns, enc === 3 ? "s=" : "b="));
+    if (p < 0) return new NodeTextEntry(enc, ns, 0, NO_WORDS, "", withNs(ns, enc === 3 ? "s=" : "b="));
   }
   const end = c.pos;
   const n = end - p;
   if (n > NODE_TEXT_MAX_BYTES) return decodeNodeText(c, enc, ns, p, n);
-  const b = c.data;
-  const slot = nodeTextSlot(enc, ns, b, p, end);
+  const slot = hashIdentifier(enc, ns, c.data, p, end);
   const e = NODE_TEXTS[slot];
-  if (e !== undefined && e.ns === ns && e.enc === enc && e.bytes.length === n) {
-    const k = e.bytes;
+  if (e !== undefined && e.length === n && e.ns === ns && e.enc === enc) {
+    const k = e.words;
+    const w = keyWords;
     let i = 0;
-    while (i < n && k[i] === b[p + i]) i++;
-    if (i === n) return e;
+    while (i < w && k[i] === KEY[i]) i++;
+    if (i === w) return e;
   }
   const d = decodeNodeText(c, enc, ns, p, n);
-  const fresh = new NodeTextEntry(enc, ns, b.slice(p, end), d.str, d.text);
+  const fresh = new NodeTextEntry(enc, ns, n, KEY.slice(0, keyWords), d.str, d.text);
   NODE_TEXTS[slot] = fresh;
   return fresh;
 }
