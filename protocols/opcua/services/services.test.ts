@@ -47,6 +47,26 @@ describe("Read (Part 4 §5.10.2)", () => {
     expect(m.details).toEqual({ values: [{ type: "Null", value: "" }], results: [0x80340000] });
     expect(m.statusCodes).toEqual([0x80340000]);
   });
+  it("keeps at most OPCUA_MAX_OPERANDS operands, and what a truncated body had up to the field that ended it", () => {
+    const rq = w().nodeId(631, 0).requestHeader(1).f64(0).u32(0).i32(1001);
+    for (let i = 0; i < 1001; i++) rq.nodeId(i % 200).u32(13).string(undefined).u16(0).string(undefined);
+    const all = decodeMessage(rq.done(), false).details;
+    expect(all?.nodes?.length).toBe(1000);
+    expect(all?.attributes?.length).toBe(1000);
+    expect(all?.nodes?.[999]).toBe("i=199");
+    // Second operand cut after its NodeId: its node is kept, its attribute is not.
+    const cut = w().nodeId(631, 0).requestHeader(1).f64(0).u32(0).i32(2).nodeId(85).u32(13).string(undefined).u16(0)
+      .string(undefined).stringNodeId(2, "Line1").u16(0).done();
+    const m = decodeMessage(cut, false);
+    expect(m.malformed).toMatch(/need 4 bytes at \d+, have 2/);
+    expect(m.details).toEqual({ nodes: ["i=85", "ns=2;s=Line1"], attributes: [13] });
+    const rs = w().nodeId(634, 0).responseHeader(1).i32(1001);
+    for (let i = 0; i < 1001; i++) rs.u8(1).u8(6).i32(i);
+    const vals = decodeMessage(rs.i32(-1).done(), false).details;
+    expect(vals?.values?.length).toBe(1000);
+    expect(vals?.results?.length).toBe(1000);
+    expect(vals?.values?.[999]).toEqual({ type: "Int32", value: "999" });
+  });
   it("renders read values", () => {
     const body = w().nodeId(634, 0).responseHeader(3).i32(2).u8(1).u8(11).f64(12.5).u8(3).u8(6).i32(-7).u32(0x00000000).i32(-1).done();
     expect(decodeMessage(body, false).details).toEqual({
