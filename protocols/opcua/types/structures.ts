@@ -26,6 +26,18 @@ export function readApplicationDescription(c: Cursor): ApplicationDescription {
   return { uri, productUri, name };
 }
 
+/** An ApplicationDescription nobody keeps (the server's, inside each EndpointDescription): stepped over, no texts built. */
+export function skipApplicationDescription(c: Cursor): void {
+  c.skipString(); // ApplicationUri
+  c.skipString(); // ProductUri
+  skipLocalizedText(c); // ApplicationName
+  c.skip(4); // ApplicationType
+  c.skipString(); // GatewayServerUri
+  c.skipString(); // DiscoveryProfileUri
+  const n = c.arrayLength(4); // DiscoveryUrls
+  for (let i = 0; i < n; i++) c.skipString();
+}
+
 export interface Endpoint {
   url: string;
   policy: string;
@@ -34,7 +46,7 @@ export interface Endpoint {
 
 export function readEndpointDescription(c: Cursor): Endpoint {
   const url = c.string() ?? "";
-  readApplicationDescription(c);
+  skipApplicationDescription(c);
   c.byteString(); // ServerCertificate
   const mode = securityModeName(c.u32());
   const policy = c.string() ?? "";
