@@ -34,7 +34,7 @@ export const activateSession: ServiceCodec = {
     skipSignatureData(c);
   },
   response(c, d) {
-    c.byteString(); // ServerNonce
+    c.skipString(); // ServerNonce
     const results: number[] = (d.results = []);
     readStatusCodeArray(c, results);
     skipDiagnosticInfoArray(c);

@@ -9,7 +9,7 @@ export const browseNext: ServiceCodec = {
   request(c, d) {
     c.skip(1); // ReleaseContinuationPoints
     const n = (d.itemCount = c.arrayLength(4));
-    for (let i = 0; i < n; i++) c.byteString();
+    for (let i = 0; i < n; i++) c.skipString(); // ContinuationPoints
   },
   response: readBrowseResults,
 };

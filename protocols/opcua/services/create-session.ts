@@ -25,7 +25,7 @@ export const createSession: ServiceCodec = {
     d.serverUri = c.string() ?? "";
     d.endpointUrl = c.string() ?? "";
     d.sessionName = c.string() ?? "";
-    c.byteString(); // ClientNonce
+    c.skipString(); // ClientNonce
     const tp = thumbprint(c.byteString());
     if (tp) d.clientCertThumbprint = tp;
     c.skip(8 + 4); // RequestedSessionTimeout, MaxResponseMessageSize
@@ -34,8 +34,8 @@ export const createSession: ServiceCodec = {
     skipNodeId(c); // SessionId
     skipNodeId(c); // AuthenticationToken
     c.skip(8); // RevisedSessionTimeout
-    c.byteString(); // ServerNonce
-    c.byteString(); // ServerCertificate
+    c.skipString(); // ServerNonce
+    c.skipString(); // ServerCertificate
     d.endpoints = readEndpointArray(c);
     skipSignedSoftwareCertificates(c);
     skipSignatureData(c);

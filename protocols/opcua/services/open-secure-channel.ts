@@ -24,7 +24,7 @@ export function readOpenRequest(c: Cursor): OpenRequest {
   c.skip(4); // ClientProtocolVersion
   const requestType = c.u32();
   const securityMode = c.u32();
-  c.byteString(); // ClientNonce
+  c.skipString(); // ClientNonce
   const requestedLifetime = c.u32();
   return { requestType, securityMode, requestedLifetime };
 }
@@ -35,6 +35,6 @@ export function readOpenResponse(c: Cursor): OpenResponse {
   const tokenId = c.u32();
   c.skip(8); // CreatedAt
   const revisedLifetime = c.u32();
-  c.byteString(); // ServerNonce
+  c.skipString(); // ServerNonce
   return { channelId, tokenId, revisedLifetime };
 }

@@ -175,6 +175,7 @@ export class Cursor {
     return this.bytesView(n);
   }
 
+  /** A String or ByteString nobody keeps (same layout): stepped over without a view or text (fails as they would). */
   skipString(): void {
     const n = this.i32();
     if (n > 0) this.need(n);

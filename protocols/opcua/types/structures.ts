@@ -47,7 +47,7 @@ export interface Endpoint {
 export function readEndpointDescription(c: Cursor): Endpoint {
   const url = c.string() ?? "";
   skipApplicationDescription(c);
-  c.byteString(); // ServerCertificate
+  c.skipString(); // ServerCertificate
   const mode = securityModeName(c.u32());
   const policy = c.string() ?? "";
   const n = c.arrayLength(4); // UserIdentityTokens: UserTokenPolicy
@@ -72,14 +72,14 @@ export function readEndpointArray(c: Cursor): Endpoint[] {
 
 export function skipSignatureData(c: Cursor): void {
   c.skipString(); // Algorithm
-  c.byteString(); // Signature
+  c.skipString(); // Signature
 }
 
 export function skipSignedSoftwareCertificates(c: Cursor): void {
   const n = c.arrayLength(8);
   for (let i = 0; i < n; i++) {
-    c.byteString();
-    c.byteString();
+    c.skipString();
+    c.skipString();
   }
 }
 
@@ -111,7 +111,7 @@ export function readReadValueId(c: Cursor, nodes: string[], attributes: number[]
 /** BrowseResult: StatusCode, ContinuationPoint, References (ReferenceDescription[]); returns the reference count. */
 export function readBrowseResult(c: Cursor, results: number[]): number {
   pushBoundedNumber(results, readStatusCode(c));
-  c.byteString();
+  c.skipString();
   const n = c.arrayLength(8);
   for (let i = 0; i < n; i++) {
     skipNodeId(c); // ReferenceTypeId
