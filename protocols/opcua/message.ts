@@ -37,11 +37,12 @@ export function newDecodedMessage(): DecodedMessage {
 }
 
 /**
+ * The body is `body` from offset `start` (a session passes the whole chunk and where its body begins: no view per message).
  * `cursor` and `out`, when given, are reset and reused (one each per session) instead of allocated per message: the
  * result is then valid until the next call with the same `out` (what must outlive it — details — is a new object).
  */
-export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor, out?: DecodedMessage): DecodedMessage {
-  const c = cursor ? cursor.reset(body) : new Cursor(body);
+export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor, out?: DecodedMessage, start = 0): DecodedMessage {
+  const c = cursor ? cursor.reset(body, start) : new Cursor(body).reset(body, start);
   let m: DecodedMessage;
   if (out === undefined) m = newDecodedMessage();
   else {

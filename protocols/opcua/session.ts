@@ -181,25 +181,34 @@ export class OpcuaSession implements ProtocolSession {
       if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
       return;
     }
-    const a = this.assembler.add(dir, sc.requestId, sc.chunk, sc.body, ctx);
-    if (a.kind !== "complete") {
-      if (a.kind === "dropped") {
-        if (a.reason !== "budget" || !this.starved) ctx.weird(a.reason, `${type} request id ${sc.requestId}`, dir);
-        if (a.reason === "budget") this.starved = true;
-        ctx.count(`opcua.${a.reason}`);
-      } else if (a.kind === "aborted") {
-        ctx.count("opcua.chunk.aborted");
-      } else if (a.kind === "skipped") {
-        ctx.count("opcua.chunk.skipped");
+    let m: DecodedMessage;
+    let bodyBytes: number;
+    if (sc.chunk === "F" && this.assembler.idle) {
+      // The usual case: a single-chunk message, decoded in place.
+      m = decodeMessage(sc.pdu, tracer !== undefined, this.cursor, this.decoded, sc.bodyStart);
+      bodyBytes = sc.pdu.length - sc.bodyStart;
+    } else {
+      const a = this.assembler.add(dir, sc.requestId, sc.chunk, sc.body, ctx);
+      if (a.kind !== "complete") {
+        if (a.kind === "dropped") {
+          if (a.reason !== "budget" || !this.starved) ctx.weird(a.reason, `${type} request id ${sc.requestId}`, dir);
+          if (a.reason === "budget") this.starved = true;
+          ctx.count(`opcua.${a.reason}`);
+        } else if (a.kind === "aborted") {
+          ctx.count("opcua.chunk.aborted");
+        } else if (a.kind === "skipped") {
+          ctx.count("opcua.chunk.skipped");
+        }
+        if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
+        return;
       }
-      if (tracer) tracer(traceRecord(ctx.frame, dir, sc));
-      return;
+      m = decodeMessage(a.body, tracer !== undefined, this.cursor, this.decoded);
+      bodyBytes = a.body.length;
     }
-    const m = decodeMessage(a.body, tracer !== undefined, this.cursor, this.decoded);
     if (m.malformed !== undefined) ctx.weird("malformed", `${type} ${serviceName(m.typeId)}: ${m.malformed}`, dir);
     if (type === "OPN") this.onOpen(dir, m, ctx);
     else if (type === "CLO") this.emitChannel(ctx, "close", undefined, undefined);
-    else this.onService(dir, sc.requestId, m, a.body.length, ctx);
+    else this.onService(dir, sc.requestId, m, bodyBytes, ctx);
     if (tracer) tracer(traceRecord(ctx.frame, dir, sc, m));
   }
 

@@ -13,6 +13,8 @@ import { Cursor } from "./types/cursor.ts";
 
 export type ChunkType = "F" | "C" | "A";
 
+const NO_BODY = new Uint8Array(0);
+
 /** Size at offset 4 when the 8 bytes look like a UA TCP header, else -1 (impossible: the framer resynchronises). */
 export function messageLength(h: Uint8Array): number {
   if (h.length < OPCUA_HEADER_LEN) return -1;
@@ -57,22 +59,29 @@ export function readError(c: Cursor): { error: number; reason: string } {
 }
 
 /** The secure conversation part of an OPN/MSG/CLO chunk; fields not readable (encrypted) stay undefined. */
-export interface SecureChunk {
-  type: MessageType;
-  chunk: ChunkType;
-  size: number;
-  channelId: number;
+export class SecureChunk {
+  type: MessageType = "MSG";
+  chunk: ChunkType = "F";
+  size = 0;
+  channelId = 0;
   /** OPN asymmetric header. */
-  policyUri: string | undefined;
-  senderCert: Uint8Array | undefined;
-  receiverThumbprint: Uint8Array | undefined;
+  policyUri: string | undefined = undefined;
+  senderCert: Uint8Array | undefined = undefined;
+  receiverThumbprint: Uint8Array | undefined = undefined;
   /** MSG/CLO symmetric header. */
-  tokenId: number | undefined;
+  tokenId: number | undefined = undefined;
   /** Sequence header (undefined when encrypted). */
-  sequenceNumber: number | undefined;
-  requestId: number | undefined;
-  /** Bytes after the sequence header (or after the security header when encrypted). */
-  body: Uint8Array;
+  sequenceNumber: number | undefined = undefined;
+  requestId: number | undefined = undefined;
+  /** The whole chunk, and where its body starts: after the sequence header (or after the security header when
+   *  encrypted). Kept as an offset so a session can decode the body in place, without a view per message. */
+  pdu: Uint8Array = NO_BODY;
+  bodyStart = 0;
+
+  /** The body as a view (built on each call). */
+  get body(): Uint8Array {
+    return this.pdu.subarray(this.bodyStart);
+  }
 }
 
 export function chunkTypeOf(b: number): ChunkType {
@@ -108,10 +117,7 @@ export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: b
     sequenceNumber = c.u32();
     requestId = c.u32();
   }
-  const body = pdu.subarray(c.pos);
-  if (out === undefined) {
-    return { type, chunk, size, channelId, policyUri, senderCert, receiverThumbprint, tokenId, sequenceNumber, requestId, body };
-  }
+  out ??= newSecureChunk();
   out.type = type;
   out.chunk = chunk;
   out.size = size;
@@ -122,20 +128,15 @@ export function readSecureChunk(pdu: Uint8Array, type: MessageType, encrypted: b
   out.tokenId = tokenId;
   out.sequenceNumber = sequenceNumber;
   out.requestId = requestId;
-  out.body = body;
+  out.pdu = pdu;
+  out.bodyStart = c.pos;
   return out;
 }
 
-const NO_BODY = new Uint8Array(0);
 
 export function newSecureChunk(): SecureChunk {
-  const none = NO_BODY;
-  return {
-    type: "MSG", chunk: "F", size: 0, channelId: 0, policyUri: undefined, senderCert: undefined, receiverThumbprint: undefined,
-    tokenId: undefined, sequenceNumber: undefined, requestId: undefined, body: none,
-  };
+  return new SecureChunk();
 }
-
 export type AssemblyResult =
   | { readonly kind: "complete"; readonly body: Uint8Array }
   | { readonly kind: "pending" }
@@ -248,6 +249,11 @@ export class ChunkAssembler {
     for (const [k, a] of [...this.open]) if (k % 2 === dir) this.drop(k, a, budget);
     const dropped = this.dropped;
     if (dropped !== undefined) for (const k of [...dropped]) if (k % 2 === dir) dropped.delete(k);
+  }
+
+  /** Nothing is being assembled or skipped: a final chunk is then a whole message by itself (what add would return). */
+  get idle(): boolean {
+    return this.open.size === 0 && (this.dropped === undefined || this.dropped.size === 0);
   }
 
   /** Bytes held by partial messages. */

@@ -40,6 +40,9 @@ export class Cursor {
   private bytes: Uint8Array;
   private end: number;
   pos = 0;
+  /** Where the body starts in `bytes` (a session decodes a message in place, after its headers): positions in error
+   *  texts count from here. */
+  private base = 0;
   /** Test-only hook: when an array, every NodeId/ExpandedNodeId read is appended (conformance with Wireshark). */
   trace: NodeIdTrace[] | undefined = undefined;
   /** Test-only hook: every StatusCode field read (Wireshark's opcua.StatusCode occurrences). */
@@ -53,18 +56,20 @@ export class Cursor {
   }
 
   /** Starts over on new input (a session reuses one cursor per message instead of allocating one). */
-  reset(bytes: Uint8Array): this {
+  reset(bytes: Uint8Array, start = 0): this {
     this.bytes = bytes;
     this.end = bytes.byteLength;
-    this.pos = 0;
+    this.pos = start;
+    this.base = start;
     this.trace = undefined;
     this.statusTrace = undefined;
     this.skipped = 0;
     return this;
   }
 
+  /** Bytes of the body (from where reading started). */
   get length(): number {
-    return this.end;
+    return this.end - this.base;
   }
 
   get remaining(): number {
@@ -73,7 +78,7 @@ export class Cursor {
 
   private need(n: number): number {
     const p = this.pos;
-    if (p + n > this.end) throw new DecodeError(`need ${n} bytes at ${p}, have ${this.end - p}`);
+    if (p + n > this.end) throw new DecodeError(`need ${n} bytes at ${p - this.base}, have ${this.end - p}`);
     this.pos = p + n;
     return p;
   }
