@@ -137,8 +137,10 @@ async function main(): Promise<void> {
   console.log(`\nload average at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const verdict = (ok: boolean): string => (ok ? "met" : "NOT MET");
   console.log(`target ≥ ${TARGET_PPS / 1e6} M packets/s on one core (Modbus, in-process): ${(r1.pps / 1e6).toFixed(2)} M/s — ${verdict(r1.pps >= TARGET_PPS)}`);
-  console.log(`target ≥ ${TARGET_RATIO}× tshark (whole processes, wall): Modbus ${r1.ratio?.toFixed(1)}× — ${verdict((r1.ratio ?? 0) >= TARGET_RATIO)}; ` +
-    `OPC UA ${ru.ratio?.toFixed(1)}× — ${verdict((ru.ratio ?? 0) >= TARGET_RATIO)}`);
+  // Issue 2 sets both targets for the Modbus-heavy capture; OPC UA is measured against the same bar for information.
+  console.log(`target ≥ ${TARGET_RATIO}× tshark on the Modbus-heavy capture (whole processes, wall): ${r1.ratio?.toFixed(1)}× — ` +
+    `${verdict((r1.ratio ?? 0) >= TARGET_RATIO)}`);
+  console.log(`OPC UA against the same bar (whole processes, wall): ${ru.ratio?.toFixed(1)}× — ${(ru.ratio ?? 0) >= TARGET_RATIO ? "above" : "below"}`);
   const internal = o1.internal + o2.internal + ou.internal + os.internal;
   if (internal > 0) {
     console.error(`internal errors: ${internal}`);
