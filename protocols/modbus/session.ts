@@ -4,6 +4,7 @@
 // nobody asked for). The pending map is bounded (MODBUS_MAX_PENDING) and draws on the pipeline-wide session budget
 // (ctx.reserve; refused → the request is reported unpaired, weird `budget`); out-of-spec PDUs become `weird` events.
 
+import { PendingMap } from "../../src/core/pending-map.ts";
 import type { Dir, FlowInfo, ProtocolSession, SessionContext, Ts } from "../../src/core/types.ts";
 import type { ModbusPdu, ModbusTransactionEvent } from "./events.ts";
 import {
@@ -26,7 +27,7 @@ const OWN_WEIRD = "protocol-id";
 
 export class ModbusSession implements ProtocolSession {
   /** Unanswered requests keyed by unit << 16 | tid, in arrival order (Map keeps insertion order: oldest first). */
-  private readonly pending = new Map<number, ModbusPdu>();
+  private readonly pending = new PendingMap<ModbusPdu>();
   private flooded = false;
   /** The session budget refused a request once already (weird `budget` is reported once per flow). */
   private starved = false;
@@ -93,7 +94,7 @@ export class ModbusSession implements ProtocolSession {
         ctx.weird("flooded", `more than ${MODBUS_MAX_PENDING} unanswered requests`, this.requestDir);
       }
       ctx.count("modbus.pending.flooded");
-      const oldest = this.pending.entries().next().value;
+      const oldest = this.pending.first();
       if (oldest !== undefined) {
         this.pending.delete(oldest[0]);
         ctx.release(pendingCost(oldest[1]));

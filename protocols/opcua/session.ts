@@ -6,6 +6,7 @@
 // None the sequence header and body of MSG/CLO are ciphertext: those become opcua.secure-msg metadata events, never
 // failures.
 
+import { PendingMap } from "../../src/core/pending-map.ts";
 import { Buffer } from "node:buffer";
 import type { Dir, EventBase, FlowInfo, ProtocolSession, SessionContext } from "../../src/core/types.ts";
 import {
@@ -56,7 +57,7 @@ export class OpcuaSession implements ProtocolSession {
   private serverCert: string | undefined;
   private hello: { frame: number; ts: number; h: Hello } | undefined;
   private open: PendingOpen | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingMap<Pending>();
   private flooded = false;
   /** The session budget refused something once already (weird `budget` is reported once per flow). */
   private starved = false;
