@@ -74,7 +74,7 @@ export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor,
       m.kind = "request";
       m.requestHandle = readRequestHeader(c);
       if (m.typeId === OPEN_SECURE_CHANNEL_REQUEST) m.openRequest = readOpenRequest(c);
-      else if (m.entry?.codec?.request) m.entry.codec.request(c, (m.details = {}));
+      else if (m.entry?.decode) m.entry.decode(c, (m.details = {}));
       else if (m.typeId !== CLOSE_SECURE_CHANNEL_REQUEST && c.remaining > 0) c.skipped++;
     } else if (isResponse) {
       m.kind = "response";
@@ -82,7 +82,7 @@ export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor,
       m.requestHandle = h.requestHandle;
       m.serviceResult = h.serviceResult;
       if (m.typeId === OPEN_SECURE_CHANNEL_RESPONSE) m.openResponse = readOpenResponse(c);
-      else if (m.entry?.codec?.response) m.entry.codec.response(c, (m.details = {}));
+      else if (m.entry?.decode) m.entry.decode(c, (m.details = {}));
       else if (m.typeId !== SERVICE_FAULT_ID && c.remaining > 0) c.skipped++;
     } else {
       c.skipped++;

@@ -2,7 +2,8 @@
 // cross-checked with node-opcua-constants) → service name, request or response, and the decoder when we decode the body.
 // Built once at module load from static rows; every standard service is named even when only its header is decoded.
 
-import type { ServiceCodec } from "./service.ts";
+import type { Cursor } from "../types/cursor.ts";
+import type { MutableDetails, ServiceCodec } from "./service.ts";
 import { activateSession } from "./activate-session.ts";
 import { addNodes } from "./add-nodes.ts";
 import { browse } from "./browse.ts";
@@ -42,23 +43,32 @@ export interface ServiceEntry {
   readonly name: string;
   readonly kind: "request" | "response";
   readonly codec: ServiceCodec | undefined;
+  /** The body decoder of this direction (codec.request or codec.response), kept on the entry itself: every entry has
+   *  the same shape, so the per-message call site reads it monomorphically (the codecs' shapes differ). */
+  readonly decode: ((c: Cursor, d: MutableDetails) => void) | undefined;
 }
 
-const BY_TYPE_ID = new Map<number, ServiceEntry>();
+/** Entries by type id; ids of standard services are small, so a sparse array indexed by id (a Map lookup per message
+ *  showed in the profile, twice per service: decoding and naming). */
+const BY_TYPE_ID: (ServiceEntry | undefined)[] = [];
+function add(id: number, e: ServiceEntry): void {
+  BY_TYPE_ID[id] = e;
+}
 for (const s of DECODED) {
-  BY_TYPE_ID.set(s.requestId, { name: s.name, kind: "request", codec: s });
-  BY_TYPE_ID.set(s.responseId, { name: s.name, kind: "response", codec: s });
+  add(s.requestId, { name: s.name, kind: "request", codec: s, decode: s.request });
+  add(s.responseId, { name: s.name, kind: "response", codec: s, decode: s.response });
 }
 for (const [req, res, name] of NAMED_ONLY) {
-  BY_TYPE_ID.set(req, { name, kind: "request", codec: undefined });
-  BY_TYPE_ID.set(res, { name, kind: "response", codec: undefined });
+  add(req, { name, kind: "request", codec: undefined, decode: undefined });
+  add(res, { name, kind: "response", codec: undefined, decode: undefined });
 }
+const MAX_TYPE_ID = BY_TYPE_ID.length - 1;
 
 export function lookupService(typeId: number): ServiceEntry | undefined {
-  return BY_TYPE_ID.get(typeId);
+  return typeId >= 0 && typeId <= MAX_TYPE_ID ? BY_TYPE_ID[typeId] : undefined;
 }
 
 /** Name of the service a request type id belongs to, or "Unknown(<id>)". */
 export function serviceName(typeId: number): string {
-  return BY_TYPE_ID.get(typeId)?.name ?? `Unknown(${typeId})`;
+  return lookupService(typeId)?.name ?? `Unknown(${typeId})`;
 }
