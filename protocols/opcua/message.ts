@@ -42,7 +42,7 @@ export function newDecodedMessage(): DecodedMessage {
  * result is then valid until the next call with the same `out` (what must outlive it — details — is a new object).
  */
 export function decodeMessage(body: Uint8Array, trace: boolean, cursor?: Cursor, out?: DecodedMessage, start = 0): DecodedMessage {
-  const c = cursor ? cursor.reset(body, start) : new Cursor(body).reset(body, start);
+  const c = (cursor ?? new Cursor(body)).reset(body, start);
   let m: DecodedMessage;
   if (out === undefined) m = newDecodedMessage();
   else {

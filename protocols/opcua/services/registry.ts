@@ -42,7 +42,6 @@ const NAMED_ONLY: readonly (readonly [number, number, string])[] = [
 export interface ServiceEntry {
   readonly name: string;
   readonly kind: "request" | "response";
-  readonly codec: ServiceCodec | undefined;
   /** The body decoder of this direction (codec.request or codec.response), kept on the entry itself: every entry has
    *  the same shape, so the per-message call site reads it monomorphically (the codecs' shapes differ). */
   readonly decode: ((c: Cursor, d: MutableDetails) => void) | undefined;
@@ -55,12 +54,12 @@ function add(id: number, e: ServiceEntry): void {
   BY_TYPE_ID[id] = e;
 }
 for (const s of DECODED) {
-  add(s.requestId, { name: s.name, kind: "request", codec: s, decode: s.request });
-  add(s.responseId, { name: s.name, kind: "response", codec: s, decode: s.response });
+  add(s.requestId, { name: s.name, kind: "request", decode: s.request });
+  add(s.responseId, { name: s.name, kind: "response", decode: s.response });
 }
 for (const [req, res, name] of NAMED_ONLY) {
-  add(req, { name, kind: "request", codec: undefined, decode: undefined });
-  add(res, { name, kind: "response", codec: undefined, decode: undefined });
+  add(req, { name, kind: "request", decode: undefined });
+  add(res, { name, kind: "response", decode: undefined });
 }
 const MAX_TYPE_ID = BY_TYPE_ID.length - 1;
 

@@ -85,21 +85,22 @@ export function hashIdentifier(enc: number, ns: number, b: Uint8Array, p: number
   return (h ^ (h >>> 15) ^ (h >>> 25)) & (NODE_TEXT_SLOTS - 1);
 }
 
-/** The identifier text of encoding 3/4/5 decoded from n bytes at p (the cursor is left after them). */
-function decodeNodeText(c: Cursor, enc: number, ns: number, p: number, n: number): NodeTextEntry {
+/** The entry for encoding 3/4/5 decoded from the n identifier bytes at p (the cursor is left after them); `words` are
+ *  those bytes as KEY holds them when the entry is to be cached, NO_WORDS otherwise. */
+function decodeNodeText(c: Cursor, enc: number, ns: number, p: number, n: number, words: Int32Array): NodeTextEntry {
   const b = c.data;
   if (enc === 3) {
     const str = c.textAt(p, n);
-    return new NodeTextEntry(enc, ns, 0, NO_WORDS, str, withNs(ns, `s=${str}`));
+    return new NodeTextEntry(enc, ns, n, words, str, withNs(ns, `s=${str}`));
   }
   if (enc === 4) {
     const end = c.pos;
     c.pos = p;
     const text = withNs(ns, `g=${c.guid()}`);
     c.pos = end;
-    return new NodeTextEntry(enc, ns, 0, NO_WORDS, "", text);
+    return new NodeTextEntry(enc, ns, n, words, "", text);
   }
-  return new NodeTextEntry(enc, ns, 0, NO_WORDS, "", withNs(ns, `b=${Buffer.from(b.buffer, b.byteOffset + p, n).toString("base64")}`));
+  return new NodeTextEntry(enc, ns, n, words, "", withNs(ns, `b=${Buffer.from(b.buffer, b.byteOffset + p, n).toString("base64")}`));
 }
 
 /**
@@ -119,7 +120,7 @@ function nodeText(c: Cursor, enc: number, ns: number): NodeTextEntry {
   }
   const end = c.pos;
   const n = end - p;
-  if (n > NODE_TEXT_MAX_BYTES) return decodeNodeText(c, enc, ns, p, n);
+  if (n > NODE_TEXT_MAX_BYTES) return decodeNodeText(c, enc, ns, p, n, NO_WORDS);
   const slot = hashIdentifier(enc, ns, c.data, p, end);
   const e = NODE_TEXTS[slot];
   if (e !== undefined && e.length === n && e.ns === ns && e.enc === enc) {
@@ -129,8 +130,7 @@ function nodeText(c: Cursor, enc: number, ns: number): NodeTextEntry {
     while (i < w && k[i] === KEY[i]) i++;
     if (i === w) return e;
   }
-  const d = decodeNodeText(c, enc, ns, p, n);
-  const fresh = new NodeTextEntry(enc, ns, n, KEY.slice(0, keyWords), d.str, d.text);
+  const fresh = decodeNodeText(c, enc, ns, p, n, KEY.slice(0, keyWords));
   NODE_TEXTS[slot] = fresh;
   return fresh;
 }
