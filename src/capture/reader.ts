@@ -39,7 +39,6 @@ const enum State {
   Stopped,
 }
 
-
 /** A stable copy of a frame (its own data), for callers that keep frames beyond the callback (tests, evidence). */
 export function cloneFrame(f: Frame): Frame {
   return { index: f.index, ts: f.ts, linkType: f.linkType, iface: f.iface, data: f.data.slice(), origLen: f.origLen };
