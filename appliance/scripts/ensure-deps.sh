@@ -10,6 +10,11 @@ command -v mosquitto >/dev/null || need+=(mosquitto)
 command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v tshark >/dev/null || need+=(tshark)
 command -v tcprewrite >/dev/null || need+=(tcpreplay)
+# Used by the tests of appliance/install.sh: traced execs, the unit checked, file capabilities, self-signed TLS certificates.
+command -v strace >/dev/null || need+=(strace)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v setcap >/dev/null || [ -x /sbin/setcap ] || [ -x /usr/sbin/setcap ] || need+=(libcap2-bin)
+command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
     echo "otwatch: missing Debian packages: ${need[*]} (run as root or install them)" >&2; exit 1; fi
